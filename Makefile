@@ -1,0 +1,56 @@
+# hw9-xai: the documented commands. `make run` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help venv run test test-setup lab data train evaluate bench grade release lint clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv and install the bundle
+
+run: venv  ## execute every notebook headless on the embedded default into build/
+	$(PY) -m helpers run
+
+test-setup: venv  ## install what the browser tests need (Debian chromium)
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+test: test-setup  ## run the whole test suite
+	$(PY) -m pytest
+
+lab: venv  ## open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks
+
+data: venv  ## get Food-11: make data FROM=path/or/url/to/food-11.zip
+	$(PY) -m helpers fetch food11 --from "$(FROM)"
+
+train: venv  ## retrain the embedded default checkpoint (or pass ARGS="--data data/food-11 ...")
+	$(PY) -m helpers train $(ARGS)
+
+evaluate: venv  ## accuracy of the checkpoint on the validation split
+	$(PY) -m helpers evaluate $(ARGS)
+
+bench: venv  ## benchmark the explanation methods
+	$(PY) -m helpers bench $(ARGS)
+
+grade: venv  ## grade answered notebooks: make grade SUBMISSIONS=folder KEY=course|embedded
+	$(PY) -m helpers grade "$(SUBMISSIONS)" --key "$(or $(KEY),course)" --out "$(or $(OUT),grades)" $(ARGS)
+
+release: venv  ## build the student version of the bundle into dist/student
+	$(PY) -m helpers release "$(or $(OUT),dist/student)" $(ARGS)
+
+lint: venv  ## ruff
+	$(PY) -m ruff check helpers tests
+
+clean:  ## remove build outputs and caches (keeps .venv)
+	rm -rf build .pytest_cache .ruff_cache

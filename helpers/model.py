@@ -1,0 +1,147 @@
+"""The course's food classifier (HW3's CNN), with its channel widths as a parameter.
+
+``model.cnn`` is an ``nn.Sequential`` of 38 single layers whose indices match the course
+(Conv2d at 0, 3, 6, 10, 13, 16, 20, 23, 26, 30, 34; ReLU at 2, 5, 8, ...; MaxPool2d at 9, 19, 29,
+33, 37), so ``cnnid`` means the same layer whatever the widths. The default widths give the
+course's 14.16M-parameter model; the embedded default is a narrow variant with the same layer list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from helpers import paths
+
+COURSE_WIDTHS = (128, 128, 256, 512, 512)
+COURSE_HIDDEN = 1024
+NUM_CLASSES = 11
+# Blocks per stage: three, three, three, one, one (see the spec).
+_STAGE_BLOCKS = (3, 3, 3, 1, 1)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be loaded into the classifier."""
+
+
+def pick_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` gives CUDA when present, else CPU; anything else is passed to ``torch.device``."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device='cuda' was asked for but no CUDA GPU is visible; use device='auto' or 'cpu'.")
+    return device
+
+
+class Classifier(nn.Module):
+    """VGG-style Food-11 classifier: 128x128x3 in [0, 1] -> 11 logits.
+
+    Args:
+        widths: output channels of the five stages (course: 128, 128, 256, 512, 512).
+        hidden: units of the fully connected hidden layer (course: 1024).
+    """
+
+    def __init__(self, widths: tuple[int, ...] = COURSE_WIDTHS, hidden: int = COURSE_HIDDEN) -> None:
+        super().__init__()
+        widths = tuple(int(w) for w in widths)
+        if len(widths) != 5 or min(widths) < 1:
+            raise ValueError(f"widths must be five positive channel counts, got {widths}")
+        self.widths, self.hidden = widths, int(hidden)
+        layers: list[nn.Module] = []
+        channels = 3
+        for width, blocks in zip(widths, _STAGE_BLOCKS):
+            for _ in range(blocks):
+                layers += [nn.Conv2d(channels, width, 3, 1, 1), nn.BatchNorm2d(width), nn.ReLU()]
+                channels = width
+            layers.append(nn.MaxPool2d(2, 2, 0))
+        self.cnn = nn.Sequential(*layers)
+        self.fc = nn.Sequential(
+            nn.Linear(widths[-1] * 4 * 4, hidden),
+            nn.ReLU(),
+            nn.Dropout(0.3),
+            nn.Linear(hidden, NUM_CLASSES),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: N x 3 x 128 x 128 -> logits N x 11."""
+        return self.fc(self.cnn(x).flatten(1))
+
+
+def _shape_from_state(state: dict[str, torch.Tensor]) -> tuple[tuple[int, ...], int]:
+    """Infer (widths, hidden) from a state dict's tensor shapes."""
+    conv_out = {int(k.split(".")[1]): v.shape[0] for k, v in state.items()
+                if k.startswith("cnn.") and k.endswith(".weight") and v.dim() == 4}
+    # The first conv of each stage: indices 0, 10, 20, 30, 34.
+    try:
+        widths = tuple(conv_out[i] for i in (0, 10, 20, 30, 34))
+        hidden = state["fc.0.weight"].shape[0]
+    except KeyError as missing:
+        raise CheckpointError(
+            f"the checkpoint has no tensor for {missing}: it is not a state dict of the course classifier "
+            "(expected keys like 'cnn.0.weight' and 'fc.0.weight')."
+        ) from None
+    return widths, int(hidden)
+
+
+def load_state(checkpoint: str | Path) -> dict[str, torch.Tensor]:
+    """Read a checkpoint file onto the CPU: the course's dict (``model_state_dict``) or a bare state dict."""
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"checkpoint {path} does not exist. Pass checkpoint=None for the embedded default, "
+            "or train one with `python -m helpers train --data FOLDER`."
+        )
+    try:
+        # map_location: the course saved its checkpoint on a GPU.
+        obj: Any = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise CheckpointError(f"cannot read checkpoint {path}: {err}. Is it a PyTorch .pt/.pth file?") from err
+    if isinstance(obj, dict) and "model_state_dict" in obj:
+        obj = obj["model_state_dict"]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f"{path} holds neither a state dict nor a dict with 'model_state_dict'.")
+    # Checkpoints saved from nn.DataParallel prefix every key with "module.".
+    return {k.removeprefix("module."): v for k, v in obj.items()}
+
+
+def load_model(checkpoint: str | Path | None = None, device: str | torch.device = "auto") -> Classifier:
+    """Build the classifier with the checkpoint's widths, load its weights, move to ``device``, eval mode.
+
+    ``checkpoint=None`` loads the embedded default (:data:`helpers.paths.EMBEDDED_CHECKPOINT`).
+    """
+    state = load_state(paths.EMBEDDED_CHECKPOINT if checkpoint is None else checkpoint)
+    widths, hidden = _shape_from_state(state)
+    model = Classifier(widths, hidden)
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = [f"{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}"
+             for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    if missing or unexpected or wrong:
+        lines = [f"checkpoint {checkpoint} does not fit the course classifier (widths {widths}, hidden {hidden}):"]
+        if missing:
+            lines.append(f"  missing keys: {', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")
+        if unexpected:
+            lines.append(f"  unexpected keys: {', '.join(unexpected[:8])}{' ...' if len(unexpected) > 8 else ''}")
+        lines += [f"  shape {w}" for w in wrong[:8]]
+        lines.append("Use a checkpoint saved from helpers.model.Classifier (or the course's HW3 model).")
+        raise CheckpointError("\n".join(lines))
+    model.load_state_dict(state)
+    return model.to(pick_device(device)).eval()
+
+
+def save_checkpoint(path: str | Path, model: Classifier, **extra: Any) -> None:
+    """Save in the course's format (``model_state_dict`` plus e.g. ``epoch``, ``optimizer_state_dict``).
+
+    Written to a temporary file first and renamed, so an interrupted save never leaves a broken file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save({"model_state_dict": model.state_dict(), "widths": list(model.widths),
+                "hidden": model.hidden, **extra}, tmp)
+    tmp.replace(path)

@@ -1,0 +1,72 @@
+"""Load what every CNN notebook starts from: the ten observed images, their labels, and the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from helpers import paths
+from helpers.data import CLASS_NAMES, FoodDataset
+from helpers.model import Classifier, load_model
+
+#: The course observes images 0..9 of its ``food/`` folder.
+OBSERVED = tuple(range(10))
+
+
+@dataclass
+class Observation:
+    """The observed images and the model, as the notebooks use them."""
+
+    dataset: FoodDataset
+    model: Classifier
+    images: torch.Tensor  # N x 3 x 128 x 128, in [0, 1], on the model's device
+    labels: torch.Tensor  # N, on the model's device
+    masks: torch.Tensor | None  # N x 128 x 128 bool ground-truth food masks (embedded data only)
+    embedded: bool
+
+    @property
+    def device(self) -> torch.device:
+        return self.images.device
+
+    def predictions(self) -> torch.Tensor:
+        """Predicted class per image, N."""
+        with torch.no_grad():
+            return self.model(self.images).argmax(1)
+
+    def titles(self) -> list[str]:
+        """``"#k true: X / pred: Y"`` per image, for figure titles."""
+        predicted = self.predictions().tolist()
+        return [f"#{i} {CLASS_NAMES[t]}\npred: {CLASS_NAMES[p]}{'' if p == t else ' (wrong)'}"
+                for i, (t, p) in enumerate(zip(self.labels.tolist(), predicted))]
+
+
+def load_observation(data_dir: str | Path | None = None, checkpoint: str | Path | None = None,
+                     device: str = "auto", indices: tuple[int, ...] = OBSERVED,
+                     verbose: bool = True) -> Observation:
+    """The observed images of ``data_dir`` (default: the embedded ``food/`` folder) and the model.
+
+    Prints one line each saying which data and checkpoint are in use and how to switch.
+    """
+    embedded = data_dir is None
+    if embedded:
+        from helpers.synthetic import ensure_embedded
+
+        data_dir = ensure_embedded() / "food"
+    dataset = FoodDataset(data_dir)
+    indices = tuple(i for i in indices if i < len(dataset))
+    model = load_model(checkpoint, device)
+    dev = next(model.parameters()).device
+    images, labels = dataset.getbatch(indices)
+    masks = dataset.masks(indices)
+    if verbose:
+        kind = "embedded synthetic Food-11-style images" if embedded else "your data"
+        print(f"data:       {data_dir} ({kind}, {len(indices)} of {len(dataset)} images observed)")
+        which = "embedded narrow model" if checkpoint is None else "your checkpoint"
+        print(f"checkpoint: {checkpoint or paths.EMBEDDED_CHECKPOINT} ({which}, widths {model.widths})")
+        print(f"device:     {dev}")
+        if embedded:
+            print("To use the real course data, set data_dir and checkpoint in the parameters cell "
+                  "(see README, 'Use the real course data').")
+    return Observation(dataset, model, images.to(dev), labels.to(dev), masks, embedded)

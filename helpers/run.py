@@ -1,0 +1,150 @@
+"""Execute the notebooks headless: ``python -m helpers run`` (what ``make run`` does).
+
+Each notebook in ``notebooks/`` is executed with papermill into ``build/`` (the sources are never
+touched), its figures are saved as PNG files under ``build/figures/``, it is rendered to a
+self-contained HTML page, and ``build/index.html`` lists every notebook with its status and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from helpers import paths
+
+#: Reduced parameters for quick runs (tests, CI, the browser test); the notebooks' own parameters
+#: cells hold the course's defaults, which ``--profile course`` (the default) keeps.
+PROFILES: dict[str, dict[str, dict[str, Any]]] = {
+    "course": {},
+    "quick": {},
+}
+
+
+@dataclass
+class Outcome:
+    notebook: str
+    ok: bool
+    seconds: float
+    error: str = ""
+    figures: int = 0
+
+
+def notebooks(pattern: str = "*") -> list[Path]:
+    """The lesson notebooks (``NN_name.ipynb``) matching ``pattern``, in order."""
+    return sorted(p for p in paths.NOTEBOOKS.glob(f"{pattern}.ipynb") if p.stem[:2].isdigit())
+
+
+def save_figures(executed: Path, folder: Path) -> int:
+    """Write every PNG output of an executed notebook to ``folder``; return how many."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    count = 0
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/png" in data:
+                count += 1
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{executed.stem}_cell{index:02d}_{count}.png").write_bytes(
+                    base64.b64decode(data["image/png"]))
+    return count
+
+
+def render_html(executed: Path) -> Path:
+    """Render an executed notebook to a standalone HTML page beside it (figures embedded)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(embed_images=True).from_notebook_node(nbformat.read(executed, as_version=4))
+    out = executed.with_suffix(".html")
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def write_index(outcomes: list[Outcome], out: Path) -> Path:
+    """``index.html``: one row per notebook with status, execution time and figure count."""
+    rows = []
+    for o in outcomes:
+        status = "ok" if o.ok else f"failed: {html.escape(o.error[:300])}"
+        rows.append(f'<tr><td><a href="{o.notebook}.html">{o.notebook}</a></td>'
+                    f'<td class="{"ok" if o.ok else "bad"}">{status}</td>'
+                    f"<td>{o.seconds:.1f} s</td><td>{o.figures}</td></tr>")
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>hw9-xai: executed notebooks</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 12px;text-align:left}}
+.ok{{color:#176c2e}}.bad{{color:#b00020}}</style></head><body>
+<h1>hw9-xai: executed notebooks</h1><p>Built {time.strftime("%Y-%m-%d %H:%M")}.</p>
+<table><tr><th>notebook</th><th>status</th><th>time</th><th>figures</th></tr>{"".join(rows)}</table>
+</body></html>"""
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def run(pattern: str = "*", out: Path = paths.BUILD, profile: str = "course",
+        parameters: dict[str, Any] | None = None, kernel: str = "python3", timeout: int = 1800) -> list[Outcome]:
+    """Execute the notebooks matching ``pattern`` into ``out``; return one Outcome each."""
+    import papermill
+
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedded default never needs the network
+    outcomes = []
+    chosen = notebooks(pattern)
+    if not chosen:
+        raise FileNotFoundError(f"no notebook in {paths.NOTEBOOKS} matches {pattern!r}")
+    for source in chosen:
+        params = {**PROFILES[profile].get(source.stem, {}), **(parameters or {})}
+        target = out / source.name
+        print(f"running {source.name} ...", flush=True)
+        started = time.perf_counter()
+        try:
+            papermill.execute_notebook(str(source), str(target), parameters=params, kernel_name=kernel,
+                                       cwd=str(paths.NOTEBOOKS), progress_bar=False,
+                                       execution_timeout=timeout)
+            outcome = Outcome(source.stem, True, time.perf_counter() - started)
+        except Exception as err:  # papermill's PapermillExecutionError, timeouts, kernel deaths
+            outcome = Outcome(source.stem, False, time.perf_counter() - started, str(err).strip().splitlines()[-1])
+        if target.exists():
+            outcome.figures = save_figures(target, out / "figures")
+            render_html(target)
+        print(f"  {'ok' if outcome.ok else 'FAILED'} in {outcome.seconds:.1f} s"
+              + (f": {outcome.error}" if outcome.error else ""), flush=True)
+        outcomes.append(outcome)
+    write_index(outcomes, out)
+    (out / "times.json").write_text(json.dumps([o.__dict__ for o in outcomes], indent=1))
+    return outcomes
+
+
+def _cli(args: argparse.Namespace) -> int:
+    params = {}
+    for item in args.parameter:
+        key, _, value = item.partition("=")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    outcomes = run(args.notebooks, Path(args.out), args.profile, params, timeout=args.timeout)
+    failed = [o.notebook for o in outcomes if not o.ok]
+    print(f"{len(outcomes) - len(failed)}/{len(outcomes)} notebooks ok; see {Path(args.out) / 'index.html'}")
+    return 1 if failed else 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``run`` command."""
+    p = subparsers.add_parser("run", help="execute the notebooks headless into build/",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--notebooks", default="*", help="glob of notebook names, e.g. '0[0-2]*' (default: all)")
+    p.add_argument("--out", default=str(paths.BUILD), help="output folder (default: build/)")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="course",
+                   help="course = the course's defaults; quick = reduced sample counts")
+    p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a notebook parameter (JSON value), e.g. -p device=\"cpu\"")
+    p.add_argument("--timeout", type=int, default=1800, help="seconds per cell before giving up")
+    p.set_defaults(func=_cli)

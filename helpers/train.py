@@ -1,0 +1,194 @@
+"""Train and evaluate the course classifier: ``python -m helpers train`` / ``python -m helpers evaluate``.
+
+The embedded default checkpoint (``data/checkpoints/embedded.pt``) is reproduced by
+``python -m helpers train`` with no arguments: a narrow variant (same 38-layer list as the course,
+fewer channels) trained on the synthetic data with fixed seeds. With ``--data FOLDER`` and
+``--widths 128 128 256 512 512 --hidden 1024`` it trains the full course model on real Food-11.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from helpers import paths
+from helpers.data import CLASS_NAMES, DataError, FoodDataset
+from helpers.model import Classifier, load_model, load_state, pick_device, save_checkpoint
+
+EMBEDDED_WIDTHS = (16, 16, 32, 64, 64)
+EMBEDDED_HIDDEN = 128
+
+
+def resolve_split(data: str | Path | None, split: str) -> Path:
+    """The folder of ``split`` under ``data`` (a Food-11 root), or ``data`` itself if it holds images.
+
+    ``data=None`` means the embedded synthetic data (generated on first use).
+    """
+    if data is None:
+        from helpers.synthetic import ensure_embedded
+
+        return ensure_embedded() / split
+    data = Path(data).expanduser()
+    return data / split if (data / split).is_dir() else data
+
+
+def load_split(folder: Path, progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """All images of a folder as uint8 N x 3 x 128 x 128 (kept small in memory) and labels N."""
+    dataset = FoodDataset(folder)
+    chunks, labels = [], []
+    for start in tqdm(range(0, len(dataset), 256), desc=f"loading {folder.name}", disable=not progress):
+        images, batch_labels = dataset.getbatch(range(start, min(start + 256, len(dataset))))
+        chunks.append(images.mul(255).round().to(torch.uint8))
+        labels.append(batch_labels)
+    return torch.cat(chunks), torch.cat(labels)
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 64) -> float:
+    """Top-1 accuracy of ``model`` (eval mode) on uint8 or float images N x 3 x 128 x 128."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    correct = 0
+    for start in range(0, len(images), batch_size):
+        batch = images[start:start + batch_size].to(device)
+        batch = batch.float() / 255 if batch.dtype == torch.uint8 else batch
+        correct += (model(batch).argmax(1).cpu() == labels[start:start + batch_size]).sum().item()
+    model.train(was_training)
+    return correct / max(len(images), 1)
+
+
+def train(
+    data: str | Path | None = None,
+    out: str | Path = paths.EMBEDDED_CHECKPOINT,
+    widths: tuple[int, ...] = EMBEDDED_WIDTHS,
+    hidden: int = EMBEDDED_HIDDEN,
+    epochs: int = 12,
+    batch_size: int = 32,
+    lr: float = 2e-3,
+    seed: int = 0,
+    device: str = "auto",
+    resume: bool = False,
+) -> float:
+    """Train with Adam, checkpoint every epoch in the course's format, return the best validation accuracy.
+
+    ``resume=True`` continues from ``out`` (its epoch, optimizer state and weights).
+    """
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    dev = pick_device(device)
+    train_x, train_y = load_split(resolve_split(data, "training"))
+    val_x, val_y = load_split(resolve_split(data, "validation"))
+    model = Classifier(widths, hidden).to(dev)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-5)
+    start_epoch, best = 0, 0.0
+    out = Path(out)
+    if resume and out.is_file():
+        saved = torch.load(out, map_location=dev, weights_only=True)
+        model.load_state_dict(load_state(out))
+        optimizer.load_state_dict(saved["optimizer_state_dict"])
+        start_epoch, best = int(saved["epoch"]) + 1, float(saved.get("val_accuracy", 0.0))
+        rng = np.random.default_rng([seed, start_epoch])
+        print(f"resuming from {out} at epoch {start_epoch}")
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    for _ in range(start_epoch):  # replay the schedule of the epochs already done
+        scheduler.step()
+    loss_fn = nn.CrossEntropyLoss()
+    for epoch in range(start_epoch, epochs):
+        model.train()
+        order = torch.from_numpy(rng.permutation(len(train_x)))
+        bar = tqdm(range(0, len(order), batch_size), desc=f"epoch {epoch + 1}/{epochs}")
+        total, seen = 0.0, 0
+        for start in bar:
+            idx = order[start:start + batch_size]
+            x = train_x[idx].to(dev).float() / 255
+            flip = torch.from_numpy(rng.random(len(idx)) < 0.5).to(dev)
+            x = torch.where(flip[:, None, None, None], x.flip(3), x)  # horizontal flip augmentation
+            loss = loss_fn(model(x), train_y[idx].to(dev))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total, seen = total + loss.item() * len(idx), seen + len(idx)
+            bar.set_postfix(loss=f"{total / seen:.3f}")
+        scheduler.step()
+        val = accuracy(model, val_x, val_y)
+        print(f"epoch {epoch + 1}: train loss {total / seen:.3f}, validation accuracy {val:.1%}")
+        if val >= best:
+            best = val
+            save_checkpoint(out, model, epoch=epoch, optimizer_state_dict=optimizer.state_dict(),
+                            val_accuracy=val)
+    print(f"best validation accuracy {best:.1%}; checkpoint: {out}")
+    return best
+
+
+def evaluate(data: str | Path | None = None, checkpoint: str | Path | None = None,
+             split: str = "validation", device: str = "auto") -> float:
+    """Print and return the accuracy of a checkpoint on one split, naming the data and checkpoint used."""
+    folder = resolve_split(data, split)
+    model = load_model(checkpoint, device)
+    images, labels = load_split(folder)
+    acc = accuracy(model, images, labels)
+    print(f"data:       {folder} ({len(labels)} images{', embedded synthetic' if data is None else ''})")
+    print(f"checkpoint: {checkpoint or paths.EMBEDDED_CHECKPOINT} (widths {model.widths}, hidden {model.hidden})")
+    print(f"accuracy:   {acc:.1%}")
+    with torch.no_grad():
+        predicted = torch.cat([model(images[i:i + 64].to(next(model.parameters()).device).float() / 255)
+                               .argmax(1).cpu() for i in range(0, len(images), 64)])
+    for label, name in enumerate(CLASS_NAMES):
+        chosen = labels == label
+        if chosen.any():
+            print(f"  {name:16s} {(predicted[chosen] == label).float().mean():6.1%}  ({int(chosen.sum())} images)")
+    return acc
+
+
+def _train_cli(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        train(args.data, args.out, tuple(args.widths), args.hidden, args.epochs, args.batch_size, args.lr,
+              args.seed, args.device, args.resume)
+    except DataError as err:
+        print(f"error: {err}")
+        return 1
+    print(f"trained in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def _evaluate_cli(args: argparse.Namespace) -> int:
+    try:
+        evaluate(args.data, args.checkpoint, args.split, args.device)
+    except (DataError, FileNotFoundError, ValueError) as err:
+        print(f"error: {err}")
+        return 1
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``train`` and ``evaluate`` commands."""
+    p = subparsers.add_parser("train", help="train the classifier (default: the embedded checkpoint)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", help="Food-11 root (with training/ and validation/); default: embedded data")
+    p.add_argument("--out", default=str(paths.EMBEDDED_CHECKPOINT), help="checkpoint to write (course format)")
+    p.add_argument("--widths", type=int, nargs=5, default=list(EMBEDDED_WIDTHS),
+                   help="channels of the five stages; the course model is 128 128 256 512 512")
+    p.add_argument("--hidden", type=int, default=EMBEDDED_HIDDEN, help="fc hidden units (course: 1024)")
+    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--resume", action="store_true", help="continue from --out (epoch, optimizer, weights)")
+    p.set_defaults(func=_train_cli)
+
+    e = subparsers.add_parser("evaluate", help="accuracy of a checkpoint on a split",
+                              description="Print the accuracy of a checkpoint, with the data and checkpoint used.")
+    e.add_argument("--data", help="Food-11 root or a folder of images; default: embedded data")
+    e.add_argument("--checkpoint", help="checkpoint file; default: the embedded one")
+    e.add_argument("--split", default="validation", help="training, validation or evaluation")
+    e.add_argument("--device", default="auto")
+    e.set_defaults(func=_evaluate_cli)

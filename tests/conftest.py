@@ -1,0 +1,39 @@
+"""Shared fixtures: small generated Food-11 folders and a tiny model, so most tests run in seconds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from helpers.model import Classifier
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the network
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+def write_images(folder: Path, names: list[str], size: tuple[int, int] = (40, 30), seed: int = 0) -> Path:
+    """Write small random JPEGs named ``names`` (e.g. "3_0") into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for name in names:
+        pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"{name}.jpg", quality=90)
+    return folder
+
+
+@pytest.fixture
+def food_folder(tmp_path: Path) -> Path:
+    """A folder of 12 tiny images, labels 0..10 and one more, in shuffled file-system order."""
+    return write_images(tmp_path / "food", ["10_1", "2_3", "0_0", "1_1", "1_2", "3_5", "5_6", "6_7",
+                                            "8_8", "9_9", "4_0", "7_2"])
+
+
+@pytest.fixture
+def tiny_model() -> Classifier:
+    torch.manual_seed(0)
+    return Classifier((4, 4, 8, 8, 8), 16).eval()
