@@ -9,6 +9,7 @@ fewer channels) trained on the synthetic data with fixed seeds. With ``--data FO
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -96,11 +97,10 @@ def train(
         start_epoch, best = int(saved["epoch"]) + 1, float(saved.get("val_accuracy", 0.0))
         rng = np.random.default_rng([seed, start_epoch])
         print(f"resuming from {out} at epoch {start_epoch}")
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
-    for _ in range(start_epoch):  # replay the schedule of the epochs already done
-        scheduler.step()
     loss_fn = nn.CrossEntropyLoss()
     for epoch in range(start_epoch, epochs):
+        for group in optimizer.param_groups:  # cosine schedule, a function of the epoch so resuming is exact
+            group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
         model.train()
         order = torch.from_numpy(rng.permutation(len(train_x)))
         bar = tqdm(range(0, len(order), batch_size), desc=f"epoch {epoch + 1}/{epochs}")
@@ -116,7 +116,6 @@ def train(
             optimizer.step()
             total, seen = total + loss.item() * len(idx), seen + len(idx)
             bar.set_postfix(loss=f"{total / seen:.3f}")
-        scheduler.step()
         val = accuracy(model, val_x, val_y)
         print(f"epoch {epoch + 1}: train loss {total / seen:.3f}, validation accuracy {val:.1%}")
         if val >= best:
