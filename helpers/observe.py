@@ -11,10 +11,6 @@ from helpers import paths
 from helpers.data import CLASS_NAMES, FoodDataset
 from helpers.model import Classifier, load_model
 
-#: The course observes images 0..9 of its ``food/`` folder.
-OBSERVED = tuple(range(10))
-
-
 @dataclass
 class Observation:
     """The observed images and the model, as the notebooks use them."""
@@ -42,21 +38,41 @@ class Observation:
                 for i, (t, p) in enumerate(zip(self.labels.tolist(), predicted))]
 
 
+def _resolve(path: str | Path | None) -> Path | None:
+    """Relative paths work from the notebook folder (where papermill runs) and from the repo root."""
+    if path is None:
+        return None
+    path = Path(path).expanduser()
+    return path if path.is_absolute() or path.exists() else paths.ROOT / path
+
+
+def spread_indices(labels: list[int], count: int = 10) -> tuple[int, ...]:
+    """The first image of each class, up to ``count`` of them; all images when there are few."""
+    if len(labels) <= count:
+        return tuple(range(len(labels)))
+    first = {}
+    for i, label in enumerate(labels):
+        first.setdefault(label, i)
+    return tuple(sorted(first.values()))[:count]
+
+
 def load_observation(data_dir: str | Path | None = None, checkpoint: str | Path | None = None,
-                     device: str = "auto", indices: tuple[int, ...] = OBSERVED,
+                     device: str = "auto", indices: tuple[int, ...] | None = None,
                      verbose: bool = True) -> Observation:
     """The observed images of ``data_dir`` (default: the embedded ``food/`` folder) and the model.
 
-    Prints one line each saying which data and checkpoint are in use and how to switch.
+    ``indices=None`` observes images 0..9 of a ``food/``-style folder of ten, as the course did; on a
+    whole Food-11 split (sorted by label, so images 0..9 would all be Bread) the first image of each
+    class. Prints which data and checkpoint are in use and how to switch.
     """
     embedded = data_dir is None
     if embedded:
         from helpers.synthetic import ensure_embedded
 
         data_dir = ensure_embedded() / "food"
-    dataset = FoodDataset(data_dir)
-    indices = tuple(i for i in indices if i < len(dataset))
-    model = load_model(checkpoint, device)
+    dataset = FoodDataset(_resolve(data_dir))
+    indices = spread_indices(dataset.labels) if indices is None else tuple(indices)
+    model = load_model(_resolve(checkpoint), device)
     dev = next(model.parameters()).device
     images, labels = dataset.getbatch(indices)
     masks = dataset.masks(indices)

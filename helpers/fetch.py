@@ -1,0 +1,581 @@
+"""Get the real Food-11 photos: ``python -m helpers fetch food11 --from URL_OR_ARCHIVE``.
+
+The course's download links are dead, so the student brings the archive: a URL (downloaded with HTTP
+Range resume into a ``.part`` file, retried when the connection breaks, sha256-checked when
+``--sha256`` is given) or a local zip / tar(.gz) file. The archive is checked before anything is
+written (no absolute paths, no ``..``, no links), unpacked into a temporary folder beside the target and
+only then moved in, so a failure never leaves half a data set and never touches the user's own files.
+
+Layouts understood (the split folders are found at any depth, so a top folder such as ``food-11/`` or
+an older copy's ``training/labeled/00/`` is fine; images are flattened into their split):
+
+    <anything>/training/.../<label>_<n>.jpg    -> <target>/training/
+    <anything>/validation/.../<label>_<n>.jpg  -> <target>/validation/
+    <anything>/evaluation/.../<label>_<n>.jpg  -> <target>/evaluation/
+    <anything>/food/<label>_<n>.jpg             -> <target>/food/   (the course's ten observed images)
+
+Folders named train/, val(id)/, test(ing)/ or eval/ count as training/, validation/, evaluation/; files
+under an ``unlabeled/`` folder, and files not named ``<label>_<n>.jpg``, are left out. An archive of one
+flat folder of ``<label>_<n>.jpg`` files is taken as the ``food/`` folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import os
+import re
+import shutil
+import stat
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from tqdm import tqdm
+
+from helpers import paths
+from helpers.data import CLASS_NAMES
+
+#: Where Food-11 is laid out by default (git-ignored).
+DEFAULT_TARGET = paths.DATA / "food-11"
+SPLITS = ("training", "validation", "evaluation", "food")
+#: Folder names that mean a split in the copies of Food-11 found in the wild.
+SPLIT_ALIASES = {
+    "training": "training", "train": "training",
+    "validation": "validation", "valid": "validation", "val": "validation",
+    "evaluation": "evaluation", "eval": "evaluation", "test": "evaluation", "testing": "evaluation",
+    "food": "food",
+}
+_IMAGE = re.compile(r"^(\d+)_(\d+)\.(jpe?g|png)$", re.IGNORECASE)
+_CHUNK = 1 << 16
+#: HTTP statuses worth retrying (the server or a proxy may recover); anything else 4xx/5xx is final.
+_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+class FetchError(RuntimeError):
+    """Getting or unpacking the data failed; the message says what and how to fix it."""
+
+
+class BadArchive(FetchError):
+    """The file is not a readable zip / tar(.gz) archive (damaged, truncated or something else)."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# Download
+
+
+def _content_range_total(header: str | None) -> int | None:
+    """Total size from a ``Content-Range: bytes a-b/total`` (or ``bytes */total``) header."""
+    match = re.match(r"bytes\s+(?:\d+-\d+|\*)/(\d+)", header or "")
+    return int(match[1]) if match else None
+
+
+def _content_range_start(header: str | None) -> int | None:
+    match = re.match(r"bytes\s+(\d+)-\d+/", header or "")
+    return int(match[1]) if match else None
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, with a progress bar (Food-11 is about 1 GB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f, tqdm(total=path.stat().st_size, unit="B", unit_scale=True,
+                                     unit_divisor=1024, desc=f"sha256 {path.name}", leave=False) as bar:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+            bar.update(len(block))
+    return digest.hexdigest()
+
+
+def _check_sha256(path: Path, expected: str | None, delete_if_wrong: bool) -> None:
+    if not expected:
+        return
+    actual = sha256_of(path)
+    if actual != expected.lower():
+        note = ""
+        if delete_if_wrong:
+            path.unlink()
+            note = " The downloaded file was deleted."
+        raise FetchError(
+            f"sha256 mismatch for {path.name}: expected {expected.lower()}, got {actual}.{note} "
+            "The file is damaged or is not the archive you meant; get it again, or check the --sha256 value "
+            "(leave --sha256 out to skip the check)."
+        )
+
+
+class _Broken(Exception):
+    """One download attempt ended early; worth another try (message says why)."""
+
+
+def _attempt(url: str, part: Path, timeout: float) -> None:
+    """One HTTP request for the bytes ``part`` lacks; raises _Broken when the transfer ends early."""
+    have = part.stat().st_size if part.exists() else 0
+    headers = {"User-Agent": "hw9-xai-fetch"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as resp:
+            if have and resp.status == 206:
+                if _content_range_start(resp.headers["Content-Range"]) != have:
+                    part.unlink()
+                    raise _Broken("the server resumed at the wrong place; starting over")
+                mode, total = "ab", _content_range_total(resp.headers["Content-Range"])
+            else:  # a fresh start, or a server that ignores Range: take the whole file again
+                have, mode = 0, "wb"
+                length = resp.headers["Content-Length"]
+                total = int(length) if length and length.isdigit() else None
+            with open(part, mode) as out, tqdm(total=total, initial=have, unit="B", unit_scale=True,
+                                               unit_divisor=1024, desc=part.name[:-5]) as bar:
+                for block in iter(lambda: resp.read(_CHUNK), b""):
+                    out.write(block)
+                    bar.update(len(block))
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and have:  # nothing left to send: complete already, or a stale .part
+            if _content_range_total(err.headers.get("Content-Range")) == have:
+                return
+            part.unlink()
+            raise _Broken("the partial file did not fit the server's; starting over") from err
+        if err.code in _RETRY_STATUS:
+            raise _Broken(f"HTTP {err.code} {err.reason}") from err
+        advice = ("The link is dead or mistyped: check it, or download the archive yourself (e.g. from "
+                  "Kaggle) and pass the file: --from path/to/food-11.zip."
+                  if 400 <= err.code < 500 else "Try again later, or pass a local archive.")
+        raise FetchError(f"the server answered HTTP {err.code} ({err.reason}) for {url}. {advice}") from err
+    except urllib.error.URLError as err:  # before any byte: no such host, connection refused, TLS, ...
+        if isinstance(err.reason, (TimeoutError, ConnectionResetError, ConnectionAbortedError)):
+            raise _Broken(str(err.reason)) from err
+        raise FetchError(f"cannot reach {url}: {err.reason}. Check the address and your connection, "
+                         "or pass a local archive.") from err
+    except (ConnectionError, TimeoutError, http.client.HTTPException) as err:
+        raise _Broken(f"{type(err).__name__}: {err}") from err
+    size = part.stat().st_size
+    if total is not None and size < total:  # http.client ends a short body without an error
+        raise _Broken(f"got {size:,} of {total:,} bytes")
+
+
+def download(url: str, dest: Path, sha256: str | None = None, retries: int = 5, wait: float = 2.0,
+             timeout: float = 60.0) -> Path:
+    """Download ``url`` to ``dest``, resuming from ``dest.part`` after a broken connection.
+
+    Each attempt asks only for the missing bytes with an HTTP ``Range`` header; a server that ignores
+    it (status 200) is read from the start again. ``dest`` appears only once the transfer is complete
+    (as long as the server announced) and, when ``sha256`` is given, verified.
+
+    Args:
+        url: http(s) address of the archive.
+        dest: final file; ``dest`` + ``.part`` holds the bytes received so far.
+        sha256: expected hex digest, or None to skip the check.
+        retries: attempts in a row without progress before giving up (an attempt that received bytes
+            resets the count, so a long flaky download still finishes).
+        wait: seconds before the first retry (doubled after each failure in a row, at most 30).
+        timeout: seconds without data before a connection counts as broken.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    failures = 0
+    while True:
+        before = part.stat().st_size if part.exists() else 0
+        try:
+            _attempt(url, part, timeout)
+            break
+        except _Broken as err:
+            now = part.stat().st_size if part.exists() else 0
+            failures = 1 if now > before else failures + 1
+            if failures > retries:
+                kept = f"{now:,} bytes are kept in {part}" if now else "nothing was kept"
+                raise FetchError(f"download of {url} failed {failures} times in a row ({err}); {kept}. "
+                                 "Run the same command again to resume.") from None
+            pause = min(wait * 2 ** (failures - 1), 30.0)
+            print(f"download interrupted ({err}); resuming in {pause:.0f} s (retry {failures} of {retries})",
+                  file=sys.stderr)
+            time.sleep(pause)
+    part.replace(dest)
+    _check_sha256(dest, sha256, delete_if_wrong=True)
+    return dest
+
+
+def _is_url(source: str) -> bool:
+    return urllib.parse.urlparse(source).scheme in ("http", "https")
+
+
+def _download_name(url: str) -> str:
+    """A file name for a URL's download: its last path part when that is a plain name."""
+    name = PurePosixPath(urllib.parse.unquote(urllib.parse.urlparse(url).path)).name
+    return name if re.fullmatch(r"[\w.+-]{1,120}", name or "") else "food11-download"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Archives: list, check, plan, unpack
+
+
+@dataclass
+class Member:
+    """One file of an archive: its name inside the archive and how to read it."""
+
+    name: str
+    size: int
+    open: Callable[[], BinaryIO]
+
+
+@dataclass
+class Plan:
+    """Which archive files go where: ``files[split]`` maps a destination name to its member."""
+
+    files: dict[str, dict[str, Member]] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return sum(m.size for split in self.files.values() for m in split.values())
+
+
+def _unsafe(name: str, why: str, archive: Path) -> BadArchive:
+    return BadArchive(
+        f"unsafe archive {archive.name}: member {name!r} {why}. Nothing was unpacked. A Food-11 archive "
+        "holds only plain files under relative paths; get the archive from a source you trust."
+    )
+
+
+def _checked_parts(name: str, archive: Path) -> tuple[str, ...]:
+    """The path parts of an archive member name, refusing absolute paths and '..'."""
+    clean = name.replace("\\", "/")
+    if clean.startswith("/") or re.match(r"^[A-Za-z]:", clean):
+        raise _unsafe(name, "has an absolute path", archive)
+    parts = tuple(p for p in clean.split("/") if p not in ("", "."))
+    if ".." in parts:
+        raise _unsafe(name, "climbs out of the target folder with '..'", archive)
+    return parts
+
+
+def _zip_members(archive: Path, zf: zipfile.ZipFile) -> Iterator[tuple[str, Member]]:
+    for info in zf.infolist():
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if kind == stat.S_IFLNK:
+            target = zf.read(info).decode(errors="replace")
+            raise _unsafe(info.filename, f"is a symbolic link (to {target!r})", archive)
+        _checked_parts(info.filename, archive)
+        if info.is_dir():
+            continue
+        yield info.filename, Member(info.filename, info.file_size, lambda info=info: zf.open(info))
+
+
+def _tar_members(archive: Path, tf: tarfile.TarFile) -> Iterator[tuple[str, Member]]:
+    for info in tf.getmembers():
+        if info.issym() or info.islnk():
+            raise _unsafe(info.name, f"is a link (to {info.linkname!r})", archive)
+        _checked_parts(info.name, archive)
+        if info.isdir():
+            continue
+        if not info.isfile():
+            raise _unsafe(info.name, "is a device or pipe, not a plain file", archive)
+        yield info.name, Member(info.name, info.size, lambda info=info: tf.extractfile(info))
+
+
+def _not_an_archive(archive: Path) -> BadArchive:
+    with open(archive, "rb") as f:
+        head = f.read(512)
+    if head.startswith(b"PK"):
+        what = ("it starts like a zip but its table of contents is missing: the file is truncated "
+                "(an interrupted download?) or damaged")
+    elif head.lstrip().lower().startswith((b"<!doctype", b"<html", b"<")):
+        what = ("it is a web page, not an archive: the link probably leads to a login or "
+                "'confirm download' page; download the archive in a browser and pass the file")
+    elif head.startswith(b"\x1f\x8b"):
+        what = "it is gzip-compressed but not a complete tar archive (truncated or damaged)"
+    else:
+        what = "it is neither a zip nor a tar(.gz) archive"
+    return BadArchive(f"cannot unpack {archive}: {what}.")
+
+
+class Archive:
+    """A zip or tar(.gz) file opened for reading, whatever its name says (context manager)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._zip: zipfile.ZipFile | None = None
+        self._tar: tarfile.TarFile | None = None
+        try:
+            if zipfile.is_zipfile(path):
+                self._zip = zipfile.ZipFile(path)
+            elif tarfile.is_tarfile(path):
+                self._tar = tarfile.open(path, "r:*")
+            else:
+                raise _not_an_archive(path)
+        except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as err:
+            raise _not_an_archive(path) from err
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        (self._zip or self._tar).close()
+
+    def members(self) -> list[tuple[str, Member]]:
+        """Every plain file, after checking that no member is unsafe (raises FetchError if one is)."""
+        try:
+            if self._zip is not None:
+                return list(_zip_members(self.path, self._zip))
+            members = list(_tar_members(self.path, self._tar))
+            # Damage inside a compressed tar can look like an early end of the archive, with the later
+            # members silently missing; reading the stream to its end makes gzip/bz2/xz check it whole.
+            while self._tar.fileobj.read(_CHUNK * 16):
+                pass
+            return members
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
+            raise _corrupt(self.path, err) from err
+
+
+def _corrupt(archive: Path, err: BaseException) -> BadArchive:
+    return BadArchive(
+        f"{archive} is damaged or truncated ({type(err).__name__}: {err}). Nothing was laid out. "
+        "Get the archive again (an interrupted or corrupted transfer is the usual cause)."
+    )
+
+
+def plan_layout(archive: Archive) -> Plan:
+    """Decide where each ``<label>_<n>.jpg`` of the archive goes (see the module docstring)."""
+    plan = Plan()
+    loose: dict[tuple[str, ...], list[tuple[str, Member]]] = {}
+    for name, member in archive.members():
+        parts = _checked_parts(name, archive.path)
+        base, folders = parts[-1], [p.lower() for p in parts[:-1]]
+        if "__macosx" in folders or base.startswith("."):
+            continue  # macOS resource forks and hidden files
+        if not _IMAGE.match(base) or any(f in ("unlabeled", "unlabelled") for f in folders):
+            plan.ignored.append(name)
+            continue
+        split = next((SPLIT_ALIASES[f] for f in reversed(folders) if f in SPLIT_ALIASES), None)
+        if split is None:
+            loose.setdefault(parts[:-1], []).append((base, member))
+            continue
+        _add(plan, split, base, member, archive.path)
+    if loose and not plan.files and len(loose) == 1:
+        (folder, members), = loose.items()
+        where = "/".join(folder) or "the archive's top level"
+        plan.notes.append(f"no training/validation/evaluation/food folder found: the {len(members)} images "
+                          f"of {where} were laid out as food/")
+        for base, member in members:
+            _add(plan, "food", base, member, archive.path)
+    else:
+        plan.ignored += [m.name for members in loose.values() for _, m in members]
+    if not plan.files:
+        raise FetchError(
+            f"{archive.path.name} holds no images named '<label>_<number>.jpg' in a training/, validation/, "
+            "evaluation/ or food/ folder. Is it the Food-11 archive (or the course's food/ folder)?"
+        )
+    labels = {int(_IMAGE.match(b)[1]) for split in plan.files.values() for b in split}
+    wrong = sorted(b for b in labels if b >= len(CLASS_NAMES))
+    if wrong:
+        raise FetchError(f"{archive.path.name} has labels {wrong[:5]}, but Food-11 has classes "
+                         f"0..{len(CLASS_NAMES) - 1}; is it the Food-11 archive?")
+    return plan
+
+
+def _add(plan: Plan, split: str, base: str, member: Member, archive: Path) -> None:
+    files = plan.files.setdefault(split, {})
+    if base in files:
+        raise FetchError(
+            f"{archive.name} has two files that would both become {split}/{base}: {files[base].name!r} "
+            f"and {member.name!r}. Remove the duplicate copy from the archive (or unpack it yourself and "
+            "keep one)."
+        )
+    files[base] = member
+
+
+def _check_target(target: Path, splits: list[str], force: bool, note: str = "") -> None:
+    if target.exists() and not target.is_dir():
+        raise FetchError(f"the target {target} is a file, not a folder; choose another with --to DIR.")
+    for split in splits:
+        folder = target / split
+        if folder.exists() and not folder.is_dir():
+            raise FetchError(f"{folder} is a file; move it away or choose another target with --to DIR.")
+        if not force and folder.is_dir() and any(folder.iterdir()):
+            raise FetchError(
+                f"{folder} already holds files, and fetch never overwrites them. Nothing was changed. "
+                "Use it as it is, choose another place with --to DIR, or pass --force to add the archive's "
+                f"images (same-named images are replaced; other files are kept).{note}"
+            )
+
+
+def _check_space(target: Path, needed: int) -> None:
+    existing = next(p for p in (target, *target.parents) if p.exists())
+    free = shutil.disk_usage(existing).free
+    if needed > free:
+        raise FetchError(f"unpacking needs {needed / 2**30:.2f} GiB but only {free / 2**30:.2f} GiB are free "
+                         f"at {existing}; free some space or choose another place with --to DIR.")
+
+
+def unpack(archive: Archive, plan: Plan, target: Path) -> list[str]:
+    """Write the planned images into ``target``; return warnings (e.g. user files kept beside them).
+
+    The images are first written to a temporary folder beside ``target``; a split folder that does not
+    exist yet is then moved in whole (one rename), an existing one (allowed by ``--force``) receives the
+    files one by one. Nothing outside the planned split folders is ever touched.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    warnings = []
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-unpacking-", dir=target.parent))
+    try:
+        with tqdm(total=sum(len(f) for f in plan.files.values()), unit="file", desc="unpacking") as bar:
+            for split, files in plan.files.items():
+                (staging / split).mkdir()
+                for base, member in files.items():
+                    try:
+                        with member.open() as src, open(staging / split / base, "wb") as dst:
+                            shutil.copyfileobj(src, dst, _CHUNK)
+                    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as err:
+                        if isinstance(err, OSError) and err.errno is not None:
+                            raise  # a real disk problem (full, permissions): let its own message show
+                        raise _corrupt(archive.path, err) from err
+                    bar.update()
+        target.mkdir(exist_ok=True)
+        for split, files in plan.files.items():
+            dest = target / split
+            if not dest.exists():
+                os.replace(staging / split, dest)
+                continue
+            for base in files:
+                os.replace(staging / split / base, dest / base)
+            extra = sorted(p.name for p in dest.iterdir() if p.name not in files)
+            if extra:
+                shown = ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else "")
+                warnings.append(f"{dest} also holds {len(extra)} file(s) that are not in the archive and "
+                                f"were kept: {shown}. Images among them are read as part of the split; "
+                                "move them away if they do not belong.")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return warnings
+
+
+# ----------------------------------------------------------------------------------------------------
+# The whole job
+
+
+def fetch_food11(source: str | Path, target: Path = DEFAULT_TARGET, sha256: str | None = None,
+                 force: bool = False, keep_archive: bool = False, downloads: Path | None = None,
+                 retries: int = 5, wait: float = 2.0) -> Plan:
+    """Get Food-11 (or the course's ``food/`` folder) from a URL or a local archive into ``target``.
+
+    A downloaded archive is kept in ``downloads`` (default ``data/cache/downloads``) until the layout
+    succeeded, so a failed or refused run can be repeated without downloading again; it is deleted
+    afterwards unless ``keep_archive``. A local archive is never modified or deleted.
+
+    Returns:
+        the plan that was carried out (``plan.files[split]`` = the images written there).
+    """
+    source = str(source).strip()
+    if not source:
+        raise FetchError("give the archive: --from path/to/food-11.zip (or an http(s) URL to it).")
+    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
+        raise FetchError(f"--sha256 {sha256!r} is not a sha256 digest: give its 64 hex digits "
+                         "(as `sha256sum FILE` prints them), or leave --sha256 out.")
+    target = Path(target).expanduser().resolve()
+    downloaded = None
+    if _is_url(source):
+        downloads = Path(downloads) if downloads else paths.CACHE / "downloads"
+        archive_path = downloads / _download_name(source)
+        if not archive_path.exists():  # refuse before a long download, not after it
+            _check_target(target, list(SPLITS), force, note=" (Checked before downloading, for every split "
+                          "folder the archive might hold; an archive of only food/ may need --force here.)")
+        if archive_path.exists() and sha256 and sha256_of(archive_path) != sha256.lower():
+            print(f"{archive_path} (downloaded before) does not match --sha256; downloading it again")
+            archive_path.unlink()
+        if archive_path.exists():
+            print(f"using the archive downloaded before: {archive_path}")
+        else:
+            download(source, archive_path, sha256, retries=retries, wait=wait)
+        downloaded = archive_path
+    else:
+        archive_path = Path(source).expanduser()
+        if not archive_path.is_file():
+            raise FetchError(f"{archive_path} is not a file (nor an http(s) URL). Give the path to the "
+                             "Food-11 zip or tar.gz, or a URL to it.")
+        _check_sha256(archive_path, sha256, delete_if_wrong=False)
+    try:
+        with Archive(archive_path) as archive:
+            plan = plan_layout(archive)
+            _check_target(target, list(plan.files), force)
+            _check_space(target, plan.size)
+            plan.notes += unpack(archive, plan, target)
+    except BadArchive as err:
+        if downloaded is not None and downloaded.exists():
+            downloaded.unlink()  # a bad download is of no use; the next run fetches it again
+            raise BadArchive(f"{err} The downloaded copy was deleted.") from None
+        raise
+    if downloaded is not None and not keep_archive:
+        downloaded.unlink()
+    return plan
+
+
+def summary(target: Path, plan: Plan) -> str:
+    """Images per split and per class, and the parameters that point the bundle at them."""
+    splits = [s for s in SPLITS if s in plan.files]
+    counts = {s: Counter(int(_IMAGE.match(b)[1]) for b in plan.files[s]) for s in splits}
+    lines = [f"Food-11 laid out in {target}:", f"  {'class':18s}" + "".join(f"{s:>12s}" for s in splits)]
+    for label, name in enumerate(CLASS_NAMES):
+        lines.append(f"  {label:2d} {name:15s}" + "".join(f"{counts[s][label]:12d}" for s in splits))
+    lines.append(f"  {'total':18s}" + "".join(f"{sum(counts[s].values()):12d}" for s in splits))
+    lines += [f"note: {n}" for n in plan.notes]
+    if plan.ignored:
+        lines.append(f"ignored {len(plan.ignored)} archive file(s) outside the splits or not named "
+                     f"'<label>_<n>.jpg', e.g. {', '.join(plan.ignored[:3])}")
+    lines.append("Use it:")
+    observed = "food" if "food" in splits else "evaluation" if "evaluation" in splits else splits[0]
+    lines.append(f'  notebooks (parameters cell): data_dir = "{target / observed}"')
+    if observed != "food":
+        lines += ["    (images are sorted by label, so the first ten of a whole split are all Bread;",
+                  "     the course's ten observed images are its food/ folder: fetch its zip the same way)"]
+    if "training" in splits and "validation" in splits:
+        lines.append(f"  train:    python -m helpers train --data {target}")
+    if "validation" in splits or "evaluation" in splits:
+        split = "evaluation" if "evaluation" in splits else "validation"
+        lines.append(f"  evaluate: python -m helpers evaluate --data {target} --split {split} "
+                     "--checkpoint YOUR_CHECKPOINT")
+    return "\n".join(lines)
+
+
+def _fetch_cli(args: argparse.Namespace) -> int:
+    target = Path(args.to) if args.to else DEFAULT_TARGET
+    try:
+        plan = fetch_food11(args.source, target, args.sha256, args.force, args.keep_archive,
+                            retries=args.retries)
+    except FetchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted; a partial download is kept and the same command resumes it.", file=sys.stderr)
+        return 130
+    print(summary(target.expanduser().resolve(), plan))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``fetch`` command."""
+    p = subparsers.add_parser(
+        "fetch", help="get Food-11 (or the course's food/ folder) from a URL or a local archive",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("dataset", choices=["food11"], help="the data set to get")
+    p.add_argument("--from", dest="source", required=True, metavar="URL_OR_ARCHIVE",
+                   help="http(s) URL of the archive, or the path of a zip / tar(.gz) you have")
+    p.add_argument("--to", metavar="DIR", help=f"where to lay it out (default: {DEFAULT_TARGET})")
+    p.add_argument("--sha256", metavar="HEX", help="expected sha256 of the archive (checked when given)")
+    p.add_argument("--force", action="store_true",
+                   help="add to split folders that already hold files (same-named images are replaced, "
+                        "nothing is deleted)")
+    p.add_argument("--keep-archive", action="store_true",
+                   help="keep a downloaded archive in data/cache/downloads after unpacking")
+    p.add_argument("--retries", type=int, default=5,
+                   help="retries in a row without progress when the connection breaks (default 5)")
+    p.set_defaults(func=_fetch_cli)
