@@ -4,8 +4,9 @@ What the release holds (a whitelist, so new instructor files stay out by default
 
 - ``notebooks/``: every file; notebooks with outputs, execution counts and run metadata stripped, and
   cells tagged ``instructor`` removed (tag a cell so to keep evidence or solutions out of the release);
-- ``helpers/``: the package, without the instructor-only modules ``grade.py`` (grading) and
-  ``release.py`` (this file); ``python -m helpers`` skips commands whose module is absent;
+- ``helpers/``: the package, without the instructor-only modules ``grade.py`` (grading), ``release.py``
+  (this file), ``answer_key.py`` and ``bert_key.py`` (key derivation); ``python -m helpers`` skips
+  commands whose module is absent;
 - ``data/``: everything except ``data/keys/`` (answer keys) and ``data/cache/`` (generated, large);
 - the top-level README, LICENSE, requirements.txt, environment.yml, pyproject.toml, Makefile, .gitignore.
 
@@ -30,7 +31,8 @@ from typing import Any
 
 from helpers import paths
 
-INSTRUCTOR_MODULES = ("grade.py", "release.py")
+# Instructor-only: grading, this file, and the modules that derive the answer keys.
+INSTRUCTOR_MODULES = ("grade.py", "release.py", "answer_key.py", "bert_key.py")
 INSTRUCTOR_TAG = "instructor"
 TOP_LEVEL_FILES = ("README.md", "LICENSE", "LICENSE.md", "requirements.txt", "environment.yml",
                    "pyproject.toml", "Makefile", ".gitignore")
