@@ -53,7 +53,7 @@ class Classifier(nn.Module):
         self.widths, self.hidden = widths, int(hidden)
         layers: list[nn.Module] = []
         channels = 3
-        for width, blocks in zip(widths, _STAGE_BLOCKS):
+        for width, blocks in zip(widths, _STAGE_BLOCKS, strict=True):
             for _ in range(blocks):
                 layers += [nn.Conv2d(channels, width, 3, 1, 1), nn.BatchNorm2d(width), nn.ReLU()]
                 channels = width

@@ -11,6 +11,7 @@ from helpers import paths
 from helpers.data import CLASS_NAMES, FoodDataset
 from helpers.model import Classifier, load_model
 
+
 @dataclass
 class Observation:
     """The observed images and the model, as the notebooks use them."""
@@ -35,7 +36,7 @@ class Observation:
         """``"#k true: X / pred: Y"`` per image, for figure titles."""
         predicted = self.predictions().tolist()
         return [f"#{i} {CLASS_NAMES[t]}\npred: {CLASS_NAMES[p]}{'' if p == t else ' (wrong)'}"
-                for i, (t, p) in enumerate(zip(self.labels.tolist(), predicted))]
+                for i, (t, p) in enumerate(zip(self.labels.tolist(), predicted, strict=True))]
 
 
 def _resolve(path: str | Path | None) -> Path | None:

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.model import Classifier, CheckpointError, load_model, pick_device, save_checkpoint
+from helpers.model import CheckpointError, Classifier, load_model, pick_device, save_checkpoint
 
 CONV = [0, 3, 6, 10, 13, 16, 20, 23, 26, 30, 34]
 BN = [1, 4, 7, 11, 14, 17, 21, 24, 27, 31, 35]
