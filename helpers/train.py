@@ -70,9 +70,9 @@ def train(
     out: str | Path = paths.EMBEDDED_CHECKPOINT,
     widths: tuple[int, ...] = EMBEDDED_WIDTHS,
     hidden: int = EMBEDDED_HIDDEN,
-    epochs: int = 16,
+    epochs: int = 24,
     batch_size: int = 16,
-    lr: float = 3e-3,
+    lr: float = 1e-3,
     seed: int = 0,
     device: str = "auto",
     resume: bool = False,
@@ -176,9 +176,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--widths", type=int, nargs=5, default=list(EMBEDDED_WIDTHS),
                    help="channels of the five stages; the course model is 128 128 256 512 512")
     p.add_argument("--hidden", type=int, default=EMBEDDED_HIDDEN, help="fc hidden units (course: 1024)")
-    p.add_argument("--epochs", type=int, default=16)
+    p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--resume", action="store_true", help="continue from --out (epoch, optimizer, weights)")
