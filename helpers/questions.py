@@ -47,15 +47,26 @@ def check(number: int, letters: str) -> str:
     return picked
 
 
+class Recorded(str):
+    """The answer as a string, shown in a notebook only through the printed feedback (no ``Out:`` line)."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 def answer(number: int, letters: str) -> str:
     """Record a student's answer to question ``number`` and confirm it (never says right or wrong)."""
+    info = questions().get(number) if isinstance(number, int) else None
+    kind = "one or more letters" if info and info["multi"] else "one letter"
+    if info and isinstance(letters, str) and not letters.strip():
+        print(f"Not recorded yet: Q{number} is unanswered; write {kind} from {info['options']} "
+              "between the quotes and run this cell.")
+        return Recorded("")
     try:
         picked = check(number, letters)
     except ValueError as err:
         print(f"Not recorded: {err}")
-        return ""
-    info = questions()[number]
-    kind = "one or more letters" if info["multi"] else "one letter"
+        return Recorded("")
     print(f"Recorded Q{number}: {picked} ({kind} from {info['options']}). "
           "Your instructor grades the saved notebook, so save it after answering.")
-    return picked
+    return Recorded(picked)

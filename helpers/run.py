@@ -23,7 +23,13 @@ from helpers import paths
 #: cells hold the course's defaults, which ``--profile course`` (the default) keeps.
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "course": {},
-    "quick": {},
+    "quick": {
+        # CNN notebooks: fewer samples / steps; the same images, checkpoint and seeds.
+        "01_lime": {"num_samples": 50},
+        "03_smooth_grad": {"samples": 8},
+        "04_filter_explanation": {"iterations": 5},
+        "05_integrated_gradients": {"steps": 5, "more_steps": 10},
+    },
 }
 
 
@@ -58,12 +64,26 @@ def save_figures(executed: Path, folder: Path) -> int:
     return count
 
 
+#: nbconvert's "lab" page without the scripts it would fetch from CDNs (require.js, MathJax, mermaid,
+#: the widget manager): the page must open offline. Figures are embedded as data: URIs; LaTeX shows as
+#: its source text; widget outputs (progress bars) are left out.
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{% block html_head_js_requirejs %}{% endblock %}
+{% block html_head_js_mathjax %}{% endblock %}
+{% block html_head_js_mermaidjs %}{% endblock %}
+{% block jupyter_widgets %}{% endblock %}
+"""
+
+
 def render_html(executed: Path) -> Path:
-    """Render an executed notebook to a standalone HTML page beside it (figures embedded)."""
+    """Render an executed notebook to a standalone HTML page beside it (figures embedded, no CDN)."""
     import nbformat
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(embed_images=True).from_notebook_node(nbformat.read(executed, as_version=4))
+    exporter = HTMLExporter(embed_images=True, template_file="offline.html.j2",
+                            extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})])
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     out = executed.with_suffix(".html")
     out.write_text(body, encoding="utf-8")
     return out

@@ -1,0 +1,320 @@
+"""The student experience in a real browser: JupyterLab + Debian's headless Chromium, driven by Playwright.
+
+For each lesson notebook (whatever ``notebooks/NN_*.ipynb`` exist), on a temporary copy with the quick
+profile's parameters injected: open it in JupyterLab, Run > Run All Cells from the menu, wait for the
+kernel to go idle, then check what a student would see: no error output, an image under every figure
+cell, widgets that render, an ``answer(N, "X")`` cell that prints its feedback, and (BERT) an attention
+view that reacts to the mouse. Screenshots of every notebook, screenful by screenful (01.png, 02.png, ...),
+plus ``answered.png`` and ``attention.png`` after those interactions, go to ``build/screenshots/<notebook>/``
+with ``report.json`` beside them: per-cell times, image sizes (shown and natural), stderr, and the cells
+that ran longer than ``SLOW`` seconds without showing a progress bar.
+
+Needs ``/usr/bin/chromium`` (``make test-setup`` installs it); Playwright's own browser download is
+never used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import paths
+from helpers.lab import LabServer, prepare_notebooks
+from helpers.questions import questions
+
+CHROMIUM = os.environ.get("HW9_CHROMIUM", "/usr/bin/chromium")
+#: Flags that keep Chromium off the (closed) network and away from the GPU and sandbox it cannot use here.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--disable-dev-shm-usage"]
+VIEWPORT = {"width": 1440, "height": 900}
+#: Seconds one notebook may take to run all its cells with the quick profile.
+RUN_TIMEOUT = float(os.environ.get("HW9_BROWSER_TIMEOUT", "900"))
+SHOTS = paths.BUILD / "screenshots"
+NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+#: A code cell whose source calls one of these draws a figure, so it must show an image.
+FIGURE_CALL = re.compile(r"\bplot_\w*\(|\bplt\.(?:show|imshow|subplots|figure|plot|bar)\(")
+ANSWER_CALL = re.compile(r"^answer\(\s*(\d+)\s*,\s*(['\"]).*?\2\s*\)", re.MULTILINE)
+WIDGET_TROUBLE = ("Error displaying widget", "Loading widget...", "IProgress not found", "HBox(children=")
+PROGRESS = re.compile(r"\d+%\|")  # a tqdm bar printed as text
+SLOW = 10.0  # seconds: a cell that runs longer should show a progress bar (reported, not asserted)
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+# What JupyterLab itself knows about the open notebook: the model (outputs, execution counts, timing
+# metadata) and the DOM that the student sees (images, output text), one entry per cell.
+STATE_JS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const cells = [];
+  panel.content.widgets.forEach((widget, index) => {
+    const model = widget.model;
+    const node = widget.node;
+    const outputs = model.type === 'code' ? model.outputs.toJSON() : [];
+    cells.push({
+      index, type: model.type, source: model.sharedModel.getSource(),
+      count: model.type === 'code' ? model.executionCount : null,
+      running: model.type === 'code' && model.executionState === 'running',
+      execution: model.getMetadata('execution') || null,
+      outputs: outputs.map(o => ({type: o.output_type, name: o.name || null, ename: o.ename || null,
+                                  evalue: o.evalue || null,
+                                  text: [].concat(o.text || []).join('').slice(-4000),
+                                  mimes: Object.keys(o.data || {})})),
+      images: Array.from(node.querySelectorAll('.jp-OutputArea-output img')).map(img => ({
+        complete: img.complete, natural: img.naturalWidth, width: img.getBoundingClientRect().width,
+        height: img.getBoundingClientRect().height})),
+      widgets: node.querySelectorAll('.jp-OutputArea-output .jupyter-widgets').length,
+      shown: Array.from(node.querySelectorAll('.jp-OutputArea-output')).map(e => e.innerText).join('\\n'),
+    });
+  });
+  return {kernel: kernel ? kernel.status : null, cells};
+}"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory):
+    """JupyterLab on a quick-profile copy of every lesson notebook; always shut down afterwards."""
+    root = tmp_path_factory.mktemp("lab")
+    prepare_notebooks(root, NOTEBOOKS, profile="quick")
+    with LabServer(root) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: run `make test-setup` (installs Debian's chromium) "
+                    "or point HW9_CHROMIUM at a Chromium binary.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def open_notebook(page, lab: LabServer, name: str) -> None:
+    """Open ``notebooks/<name>.ipynb`` and wait for its kernel; accept a kernel dialog if one comes."""
+    # ?reset: start from an empty workspace, not with the tabs of the notebooks opened before this one.
+    page.goto(f"{lab.url}lab/tree/notebooks/{name}.ipynb?reset")
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=90_000)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if page.locator(".jp-Dialog").count():  # "Select Kernel": take the one offered (the bundle's python3)
+            page.locator(".jp-Dialog .jp-mod-accept").click()
+        if page.evaluate("() => { const p = window.jupyterapp.shell.currentWidget;"
+                         " const k = p && p.sessionContext.session && p.sessionContext.session.kernel;"
+                         " return !!k && k.status === 'idle'; }"):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{name}: the kernel did not become idle within 120 s of opening the notebook.")
+
+
+def run_all_cells(page) -> None:
+    """Run > Run All Cells, through the menu bar as a student would."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+
+def wait_until_idle(page, timeout: float) -> dict:
+    """Poll until the kernel is idle and no cell is running or queued, 3 polls in a row; return the state."""
+    deadline, calm = time.monotonic() + timeout, 0
+    state = page.evaluate(STATE_JS)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        state = page.evaluate(STATE_JS)
+        busy = state["kernel"] != "idle" or any(c["running"] for c in state["cells"])
+        started = any(c["count"] for c in state["cells"])
+        calm = calm + 1 if started and not busy else 0
+        if calm >= 3:
+            return state
+    waiting = [c["index"] for c in state["cells"] if c["running"]]
+    raise AssertionError(f"still running after {timeout:.0f} s (kernel {state['kernel']}, cells {waiting} "
+                         "running or queued); raise HW9_BROWSER_TIMEOUT or shrink the quick profile.")
+
+
+def screenshots(page, folder: Path) -> list[Path]:
+    """Scroll the notebook from top to bottom, one screenshot per screenful; return the files."""
+    scroll = ("(top) => { const n = window.jupyterapp.shell.currentWidget.content.node;"
+              " const s = n.querySelector('.jp-WindowedPanel-outer') || n;"
+              " if (top !== null) s.scrollTop = top;"
+              " return [s.scrollTop, s.clientHeight, s.scrollHeight]; }")
+    folder.mkdir(parents=True, exist_ok=True)
+    files, top = [], 0
+    for number in range(1, 61):
+        position, height, total = page.evaluate(scroll, top)
+        page.wait_for_timeout(300)  # let content-visibility paint what scrolled in
+        files.append(folder / f"{number:02d}.png")
+        page.screenshot(path=str(files[-1]))
+        if position + height >= total - 2:
+            break
+        top = position + int(height * 0.9)
+    page.evaluate(scroll, 0)
+    return files
+
+
+def cell_seconds(cell: dict) -> float | None:
+    """Execution time from JupyterLab's timing metadata (recordTiming), or None."""
+    timing = cell.get("execution") or {}
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return None
+    from datetime import datetime
+
+    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(end) - parse(start)).total_seconds()
+
+
+def problems_in(state: dict) -> list[str]:
+    """What a student would see as broken: errors, tracebacks, missing figures, widgets not rendered."""
+    found = []
+    for cell in (c for c in state["cells"] if c["type"] == "code"):
+        first_line = cell["source"].strip().splitlines()[0][:60] if cell["source"].strip() else ""
+        where = f"cell {cell['index']} ({first_line})"
+        for out in cell["outputs"]:
+            if out["type"] == "error":
+                found.append(f"{where}: {out['ename']}: {out['evalue']}")
+            elif out["type"] == "stream" and "Traceback (most recent call last)" in out["text"]:
+                found.append(f"{where}: a traceback on {out['name']}: ...{out['text'][-300:]}")
+        if cell["source"].strip() and cell["count"] is None:
+            found.append(f"{where}: never ran")
+        pngs = sum("image/png" in o["mimes"] for o in cell["outputs"])
+        if FIGURE_CALL.search(cell["source"]) and not pngs:
+            found.append(f"{where}: draws a figure but shows no image")
+        shown = [i for i in cell["images"] if i["complete"] and i["natural"] > 0 and i["width"] >= 100]
+        if len(shown) < pngs:
+            found.append(f"{where}: {pngs} image outputs but {len(shown)} images visible ({cell['images']})")
+        found += [f"{where}: shows {t!r}" for t in WIDGET_TROUBLE if t in cell["shown"]]
+    return found
+
+
+def check_answer_cell(page, name: str, state: dict, shot: Path) -> str | None:
+    """Edit the first ``answer(N, "...")`` cell to a valid letter, run it (Shift+Enter), read its feedback."""
+    cell = next((c for c in state["cells"] if c["type"] == "code" and ANSWER_CALL.search(c["source"])), None)
+    if cell is None:
+        return None
+    number = int(ANSWER_CALL.search(cell["source"]).group(1))
+    letter = questions()[number]["options"][0]
+    new_source = ANSWER_CALL.sub(f'answer({number}, "{letter}")', cell["source"], count=1)
+    page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].node"
+                  ".setAttribute('data-hw9-cell', String(i))", cell["index"])
+    editor = page.locator(f'[data-hw9-cell="{cell["index"]}"] .jp-InputArea .cm-content')
+    editor.scroll_into_view_if_needed()
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(new_source)  # typed text without auto-closed brackets
+    page.keyboard.press("Shift+Enter")
+    expected = f"Recorded Q{number}: {letter}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        shown = page.evaluate(STATE_JS)["cells"][cell["index"]]["shown"]
+        if expected in shown:
+            page.screenshot(path=str(shot))
+            return shown
+        time.sleep(0.5)
+    raise AssertionError(f"{name}: after answering Q{number} with {letter!r}, cell {cell['index']} shows "
+                         f"{shown!r}, not {expected!r}.")
+
+
+def check_attention_view(page, name: str, shot: Path) -> str | None:
+    """The interactive attention view (BERT notebooks) shows tokens and reacts to hover and click.
+
+    The view is ``helpers.attention.attention_view_html``: attending tokens on the left, attended tokens
+    on the right, one SVG line per weight; hovering a token keeps only its lines, clicking pins it.
+    """
+    views = page.locator(".jp-OutputArea-output .attention-view")
+    if not views.count():
+        return None
+    view = views.first
+    view.scroll_into_view_if_needed()
+    page.mouse.move(1, 1)  # off the view: the pointer left over a token by earlier steps would pre-filter it
+    page.wait_for_timeout(300)
+    tokens = view.locator(".left .tok")
+    lines = lambda: view.locator("svg line").count()  # noqa: E731
+    assert tokens.count() >= 3, f"{name}: the attention view shows {tokens.count()} tokens"
+    assert lines() > 0, f"{name}: the attention view drew no lines: its script did not run in JupyterLab"
+    everything, idle_info = lines(), view.locator(".info").inner_text()
+    tokens.nth(1).hover()
+    page.wait_for_timeout(300)
+    hovered, hover_info = lines(), view.locator(".info").inner_text()
+    assert 0 < hovered < everything and hover_info != idle_info, \
+        f"{name}: hovering a token did not narrow the view ({everything} -> {hovered} lines, {hover_info!r})"
+    tokens.nth(1).click()
+    page.mouse.move(0, 0)  # leave the token: a pinned token keeps its lines
+    page.wait_for_timeout(300)
+    assert view.locator(".tok.pinned").count() == 1 and lines() == hovered, \
+        f"{name}: clicking a token did not pin it ({lines()} lines)"
+    page.screenshot(path=str(shot))
+    return f"{tokens.count()} tokens; {everything} lines, {hovered} on hover; {hover_info}"
+
+
+#: What 00_observe's first cells (up to its first figure) must tell a new user, as patterns over
+#: their markdown and their printed output.
+ORIENTATION = {
+    "which data is in use": r"(?m)^data:\s+\S",
+    "which checkpoint is in use": r"(?m)^checkpoint:\s+\S",
+    "embedded or real": r"embedded",
+    "how to switch to the real data": r"data_dir.{0,80}checkpoint",
+    # e.g. "The questions are in notebooks 01-07" or a table row naming `01_lime` under "questions"
+    "where the questions are": r"(?i)\bquestions?\b[^.]{0,160}\b0[1-7]\b|\b0[1-7]_\w+[^.]{0,160}\bquestions?\b",
+}
+
+
+def check_orientation(state: dict) -> list[str]:
+    """The first cells of 00_observe, up to the first figure, answer a new user's first questions."""
+    cells = state["cells"]
+    first_figure = next((c["index"] for c in cells if c["images"]), len(cells) - 1)
+    text = "\n".join(c["source"] if c["type"] == "markdown" else c["shown"] for c in cells[:first_figure + 1])
+    return [f"00_observe does not say {what} before its first figure (looked for /{pattern}/)"
+            for what, pattern in ORIENTATION.items() if not re.search(pattern, text, re.DOTALL)]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_in_jupyterlab(name: str, lab: LabServer, browser) -> None:
+    folder = SHOTS / name
+    shutil.rmtree(folder, ignore_errors=True)
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    outside: list[str] = []
+    local = (lab.url, "data:", "blob:")
+    page.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
+    started = time.monotonic()
+    try:
+        open_notebook(page, lab, name)
+        run_all_cells(page)
+        try:
+            state = wait_until_idle(page, RUN_TIMEOUT)
+        finally:
+            shots = screenshots(page, folder)
+        seconds = time.monotonic() - started
+        problems = problems_in(state)
+        feedback = check_answer_cell(page, name, state, folder / "answered.png") if not problems else None
+        attention = check_attention_view(page, name, folder / "attention.png") if not problems else None
+        cells = [{"index": c["index"], "seconds": cell_seconds(c), "images": c["images"],
+                  "widgets": c["widgets"],
+                  "progress": bool(c["widgets"] or PROGRESS.search(c["shown"])),
+                  "stderr": [o["text"][-500:] for o in c["outputs"] if o["name"] == "stderr"]}
+                 for c in state["cells"] if c["type"] == "code"]
+        report = {
+            "notebook": name, "seconds": round(seconds, 1), "screenshots": [p.name for p in shots],
+            "answer_feedback": feedback, "attention_view": attention, "outside_requests": outside,
+            "slow_without_progress": [c["index"] for c in cells
+                                      if (c["seconds"] or 0) > SLOW and not c["progress"]],
+            "cells": cells,
+        }
+        (folder / "report.json").write_text(json.dumps(report, indent=1))
+        problems += check_orientation(state) if name == "00_observe" else []
+        assert not problems, f"{name} in JupyterLab:\n" + "\n".join(problems)
+        assert not outside, f"{name}: the page reached outside the lab server: {outside[:5]}"
+    finally:
+        context.close()
+        lab.shutdown_kernels()
