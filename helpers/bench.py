@@ -1,0 +1,363 @@
+"""``python -m helpers bench``: how fast the explanation methods run, and against what.
+
+In one run, on the same model and images, each gradient method is timed as
+
+* ours: the functions in ``helpers`` (batched, parameters frozen, each at its default batch size);
+* (a) the course's style: a Python loop over images, and over noisy copies / path points /
+  iterations, one image per pass, with the parameters' gradients computed as in the course code;
+* (b) captum (``Saliency``, ``NoiseTunnel``, ``IntegratedGradients``) called on batches of the same size;
+* (c) the limit: the model's best input-gradient throughput, i.e. forward + backward passes per second
+  for the gradient w.r.t. the input only, at the best of several batch sizes, measured first.
+
+A *pass* is one image through the model forward and back (filter visualization stops at layer
+``cnnid``, so its passes are shorter and may beat the limit). LIME is timed against lime's defaults
+(its own perturbation loop and batches of 10). Each timing is the best of a few repeats, because a
+shared machine's load varies from second to second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import resource
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers import paths
+from helpers.attribution import DEFAULT_BATCH_SIZE, batches, default_batch_size
+from helpers.filters import cnn_layer, filter_visualization
+from helpers.integrated_gradients import integrated_gradients
+from helpers.lime_explain import lime_explain, probabilities
+from helpers.model import Classifier, load_model, pick_device
+from helpers.saliency import saliency
+from helpers.smoothgrad import smoothgrad
+
+#: Work per method: (full run, --quick run).
+WORK = {
+    "saliency": ({"images": 64}, {"images": 32}),
+    "smoothgrad": ({"images": 2, "samples": 100}, {"images": 2, "samples": 32}),
+    "ig": ({"images": 10, "steps": 10}, {"images": 4, "steps": 10}),
+    "filter": ({"images": 10, "iterations": 20}, {"images": 10, "iterations": 5}),
+    "lime": ({"images": 1, "samples": 1000}, {"images": 1, "samples": 200}),
+}
+LIMIT_BATCHES = {"cpu": (1, 2, 4, 8, 16, 32, 64), "cuda": (1, 8, 32, 64, 128, 256)}
+CNNID, FILTERID = 6, 0
+
+
+# --------------------------------------------------------------------------------------------------
+# (a) The course's loops, for timing only (the course's own formulas, including its mistakes).
+
+
+def _course_saliency(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> None:
+    for x, y in zip(images, labels, strict=True):
+        x = x[None].clone().requires_grad_()
+        F.cross_entropy(model(x), y[None]).backward()
+        x.grad.abs()
+
+
+def _course_smoothgrad(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, samples: int) -> None:
+    for x, y in zip(images, labels, strict=True):
+        sigma = 0.4 / float(x.max() - x.min())
+        for _ in range(samples):
+            noisy = (x + x.new_empty(x.shape).normal_(0, sigma**2))[None].requires_grad_()
+            F.cross_entropy(model(noisy), y[None]).backward()
+            noisy.grad.abs()
+
+
+def _course_ig(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int) -> None:
+    for x, y in zip(images, labels, strict=True):
+        for k in range(steps):
+            point = (x * k / steps)[None].requires_grad_()
+            model(point)[0, y].backward()
+            point.grad.clone()
+
+
+def _course_filter(model: nn.Module, images: torch.Tensor, iterations: int) -> None:
+    store = {}
+    handle = cnn_layer(model, CNNID).register_forward_hook(lambda m, i, o: store.update(out=o))
+    try:
+        for x in images:
+            x = x[None].clone().requires_grad_()
+            optimizer = torch.optim.Adam([x], lr=0.1)
+            for _ in range(iterations):
+                optimizer.zero_grad()
+                model(x)
+                (-store["out"][:, FILTERID].sum()).backward()
+                optimizer.step()
+    finally:
+        handle.remove()
+
+
+# --------------------------------------------------------------------------------------------------
+# (b) captum, on batches of the same size.
+
+
+def _captum_saliency(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int) -> None:
+    from captum.attr import Saliency
+
+    method = Saliency(lambda x: -F.log_softmax(model(x), 1))
+    for part in batches(len(images), batch_size):
+        method.attribute(images[part].clone().requires_grad_(), target=labels[part], abs=True)
+
+
+def _captum_smoothgrad(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, samples: int,
+                       batch_size: int) -> None:
+    from captum.attr import NoiseTunnel, Saliency
+
+    method = NoiseTunnel(Saliency(lambda x: -F.log_softmax(model(x), 1)))
+    per_image = max(1, batch_size // len(images))
+    method.attribute(images.clone(), nt_type="smoothgrad", nt_samples=samples,
+                     nt_samples_batch_size=per_image, stdevs=0.4, target=labels, abs=True)
+
+
+def _captum_ig(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int,
+               batch_size: int) -> None:
+    from captum.attr import IntegratedGradients
+
+    with warnings.catch_warnings():  # "internal batch size cannot be less than the number of examples"
+        warnings.simplefilter("ignore")
+        IntegratedGradients(model).attribute(images.clone(), baselines=0.0, target=labels, n_steps=steps,
+                                             method="riemann_right", internal_batch_size=batch_size)
+
+
+def _lime_defaults(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, samples: int) -> None:
+    from lime.lime_image import LimeImageExplainer
+    from skimage.segmentation import slic
+
+    def segmentation(image: np.ndarray) -> np.ndarray:  # the course's call
+        return slic(image, n_segments=200, compactness=1, sigma=1, start_label=1)
+
+    classify = probabilities(model, batch_size=10)
+    pictures = images.permute(0, 2, 3, 1).double().cpu().numpy()
+    for picture, label in zip(pictures, labels.tolist(), strict=True):
+        with contextlib.redirect_stderr(io.StringIO()):  # lime's own progress bar
+            LimeImageExplainer(random_state=0).explain_instance(
+                picture, classify, labels=(label,), num_samples=samples, random_seed=0,
+                segmentation_fn=segmentation)
+
+
+# --------------------------------------------------------------------------------------------------
+# Timing
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def best_time(fn: Callable[[], object], device: torch.device, repeats: int) -> float:
+    """The shortest of ``repeats`` wall-clock times of ``fn()`` (seconds)."""
+    times = []
+    for _ in range(repeats):
+        _sync(device)
+        start = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def limit_throughput(model: nn.Module, device: torch.device, sizes: tuple[int, ...],
+                     seconds: float) -> dict[int, float]:
+    """Input-gradient passes per second at each batch size: forward, then backward to the input only
+    (parameters frozen), ``seconds`` of work per size, best of two rounds."""
+    flags = [p.requires_grad for p in model.parameters()]
+    for p in model.parameters():
+        p.requires_grad_(False)
+    rates = dict.fromkeys(sizes, 0.0)
+    try:
+        for _ in range(2):
+            for size in sizes:
+                x = torch.rand(size, 3, 128, 128, device=device)
+                target = torch.zeros(size, dtype=torch.long, device=device)
+
+                def one_pass(x: torch.Tensor = x, target: torch.Tensor = target) -> None:
+                    leaf = x.detach().requires_grad_()
+                    torch.autograd.grad(model(leaf).gather(1, target[:, None]).sum(), leaf)
+
+                one_pass()  # warm-up: allocator, kernels
+                count, elapsed = 0, 0.0
+                while elapsed < seconds / 2 or count < 2:
+                    elapsed += best_time(one_pass, device, 1)
+                    count += 1
+                rates[size] = max(rates[size], size * count / elapsed)
+    finally:
+        for p, flag in zip(model.parameters(), flags, strict=True):
+            p.requires_grad_(flag)
+    return rates
+
+
+@dataclass
+class Row:
+    name: str
+    work: str
+    passes: int
+    ours: float
+    course: float
+    captum: float | None
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def print_table(rows: list[Row], limit: float) -> list[str]:
+    """Print the table; return the targets that were missed."""
+    head = (f"{'method':<22}{'work':<22}{'ours s':>8}{'passes/s':>10}{'(a) s':>9}{'vs (a)':>8}"
+            f"{'(b) s':>9}{'vs (b)':>8}{'of (c)':>8}")
+    print(head)
+    print("-" * len(head))
+    missed = []
+    for r in rows:
+        rate = r.passes / r.ours
+        vs_a, vs_b = r.course / r.ours, (None if r.captum is None else r.captum / r.ours)
+        captum_s = "n/a" if r.captum is None else f"{r.captum:.2f}"
+        print(f"{r.name:<22}{r.work:<22}{r.ours:>8.2f}{rate:>10.1f}{r.course:>9.2f}{_fmt_ratio(vs_a):>8}"
+              f"{captum_s:>9}{_fmt_ratio(vs_b):>8}{rate / limit:>8.0%}")
+        if rate < 0.9 * limit:
+            missed.append(f"{r.name}: {rate / limit:.0%} of the limit (target >= 90%)")
+        if vs_a < 1:
+            missed.append(f"{r.name}: slower than the course loop ({vs_a:.2f}x)")
+        if vs_b is not None and vs_b < 1:
+            missed.append(f"{r.name}: slower than captum ({vs_b:.2f}x)")
+    return missed
+
+
+def _inputs(n_needed: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """The embedded observation images (tiled to ``n_needed``) or, without them, smooth random images."""
+    try:
+        from helpers.data import FoodDataset
+        from helpers.synthetic import ensure_embedded
+
+        dataset = FoodDataset(ensure_embedded() / "food")
+        images, labels = dataset.getbatch(range(len(dataset)))
+        source = f"the {len(dataset)} embedded observation images"
+    except (ImportError, AttributeError, OSError, ValueError) as err:
+        generator = torch.Generator().manual_seed(0)
+        coarse = torch.rand(10, 3, 8, 8, generator=generator)
+        images = F.interpolate(coarse, size=128, mode="bicubic", align_corners=False).clamp(0, 1)
+        labels = torch.arange(10)
+        source = f"10 smooth random images (embedded data unavailable: {err})"
+    reps = -(-n_needed // len(images))
+    images, labels = images.repeat(reps, 1, 1, 1)[:n_needed], labels.repeat(reps)[:n_needed]
+    return images.to(device), labels.to(device), source
+
+
+def _model(checkpoint: str | None, device: torch.device) -> tuple[nn.Module, str]:
+    if checkpoint is not None or paths.EMBEDDED_CHECKPOINT.is_file():
+        model = load_model(checkpoint, device)
+        return model, f"{checkpoint or paths.EMBEDDED_CHECKPOINT} (widths {model.widths})"
+    from helpers.train import EMBEDDED_HIDDEN, EMBEDDED_WIDTHS
+
+    torch.manual_seed(0)
+    model = Classifier(EMBEDDED_WIDTHS, EMBEDDED_HIDDEN).to(device).eval()
+    return model, (f"untrained Classifier{EMBEDDED_WIDTHS} ({paths.EMBEDDED_CHECKPOINT} is missing; "
+                   "speed does not depend on the weights)")
+
+
+def _rows(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, work: dict, bs: int,
+          dev: torch.device, repeats: int) -> list[Row]:
+    """Time each gradient method three ways (ours, course loop, captum)."""
+    def timed(fn: Callable[[], object]) -> float:
+        return best_time(fn, dev, repeats)
+
+    rows = []
+    n = work["saliency"]["images"]
+    x, y = images[:n], labels[:n]
+    rows.append(Row("saliency", f"{n} images", n,
+                    timed(lambda: saliency(model, x, y, batch_size=bs)),
+                    timed(lambda: _course_saliency(model, x, y)),
+                    timed(lambda: _captum_saliency(model, x, y, bs))))
+    n, s = work["smoothgrad"]["images"], work["smoothgrad"]["samples"]
+    x, y = images[:n], labels[:n]
+    rows.append(Row("smoothgrad", f"{n} img x {s} copies", n * s,
+                    timed(lambda: smoothgrad(model, x, y, samples=s, batch_size=bs, progress=False)),
+                    timed(lambda: _course_smoothgrad(model, x, y, s)),
+                    timed(lambda: _captum_smoothgrad(model, x, y, s, bs))))
+    n, s = work["ig"]["images"], work["ig"]["steps"]
+    x, y = images[:n], labels[:n]
+    rows.append(Row("integrated gradients", f"{n} img x {s} steps", n * s,
+                    timed(lambda: integrated_gradients(model, x, y, steps=s, batch_size=bs)),
+                    timed(lambda: _course_ig(model, x, y, s)),
+                    timed(lambda: _captum_ig(model, x, y, s, bs))))
+    n, s = work["filter"]["images"], work["filter"]["iterations"]
+    x = images[:n]
+    rows.append(Row(f"filter viz (cnn {CNNID})", f"{n} img x {s} steps", n * s,
+                    timed(lambda: filter_visualization(model, x, CNNID, FILTERID, iterations=s, batch_size=bs,
+                                                       progress=False)),
+                    timed(lambda: _course_filter(model, x, s)), None))
+    model.zero_grad(set_to_none=True)  # the course loops left parameter gradients behind
+    return rows
+
+
+def run(quick: bool = False, device: str = "auto", batch_size: int | None = None,
+        checkpoint: str | None = None) -> int:
+    """Run the benchmark and print its table; returns 0 (the targets are reported, not enforced)."""
+    dev = pick_device(device)
+    bs = batch_size or default_batch_size(dev)
+    work = {name: pair[1 if quick else 0] for name, pair in WORK.items()}
+    repeats = 1 if quick else 2
+    model, model_source = _model(checkpoint, dev)
+    images, labels, source = _inputs(max(w["images"] for w in work.values()), dev)
+    started = time.perf_counter()  # after loading (and, on first use, generating) the data
+    print(f"device: {dev} ({torch.get_num_threads()} CPU threads)   our batch size: {bs}   "
+          f"{'quick run' if quick else 'full run'}, best of {repeats}")
+    print(f"model:  {model_source}")
+    print(f"images: {source}")
+
+    saliency(model, images[:2], labels[:2], batch_size=bs)  # warm-up
+    rates = limit_throughput(model, dev, LIMIT_BATCHES.get(dev.type, LIMIT_BATCHES["cpu"]),
+                             seconds=0.5 if quick else 1.0)
+    best = max(rates, key=rates.get)
+    limit = rates[best]
+    print(f"(c) limit: {limit:.1f} input-gradient passes/s at batch {best}   (passes/s by batch: "
+          + ", ".join(f"{size}: {rate:.0f}" for size, rate in rates.items()) + ")")
+    print()
+    rows = _rows(model, images, labels, work, bs, dev, repeats)
+    missed = print_table(rows, limit)
+
+    n, s = work["lime"]["images"], work["lime"]["samples"]
+    x, y = images[:n], labels[:n]
+    ours = best_time(lambda: lime_explain(model, x, y, num_samples=s, batch_size=bs, progress=False), dev, 1)
+    stock = best_time(lambda: _lime_defaults(model, x, y, s), dev, 1)
+    print(f"{'LIME':<22}{f'{n} img x {s} samples':<22}{ours:>8.2f}{n * s / ours:>10.1f}"
+          f"   lime's defaults: {stock:.2f} s; ours {stock / ours:.2f}x")
+    if stock < ours:
+        missed.append(f"LIME: slower than lime's defaults ({stock / ours:.2f}x)")
+    print()
+    print("(a) course-style loop: one image per pass, parameter gradients computed (the course ran saliency")
+    print("    and filter visualization on its 10 images as one batch; its SmoothGrad and IG looped so)")
+    print("(b) captum on batches of the same size; it has no filter visualization")
+    print(f"(c) the limit; filter viz passes stop at layer {CNNID}, so they can beat it")
+    print("LIME: lime's defaults = its perturbation loop and classifier batches of 10; forward passes/s")
+    if dev.type == "cuda":
+        slow = [r.name for r in rows if r.course / r.ours < 5]
+        if slow:
+            missed.append(f"on a GPU, less than 5x the course loop: {', '.join(slow)}")
+        print(f"peak GPU memory: {torch.cuda.max_memory_allocated(dev) / 2**20:.0f} MiB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak memory (resident): {peak:.0f} MiB   time: {time.perf_counter() - started:.0f} s")
+    print("targets: " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``bench`` command."""
+    p = subparsers.add_parser("bench", help="time the explanation methods against the course loop, captum "
+                              "and the model's limit", description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="less work per method (< 1 minute on 2 CPU cores)")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help=f"our batch size; default per device type: {DEFAULT_BATCH_SIZE}")
+    p.add_argument("--checkpoint", default=None, help="checkpoint to time; default: the embedded one")
+    p.set_defaults(func=lambda args: run(args.quick, args.device, args.batch_size, args.checkpoint))
+

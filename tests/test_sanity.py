@@ -1,0 +1,113 @@
+"""Do the explanations reflect what the trained embedded model learned? Checked on the embedded data.
+
+* Adebayo, Gilmer, Muelly, Goodfellow, Hardt & Kim 2018, "Sanity Checks for Saliency Maps"
+  (arXiv:1810.03292): a method's maps must change when the model's weights are randomized (else they
+  show the image, not the model), while the same model gives the same maps every time.
+* The embedded images come with ground-truth food masks, so the share of each method's attribution
+  that falls on the food can be measured; a model that learned the food should put its saliency there
+  more than a map spread evenly would (the mask's share of the pixels).
+
+These tests need the committed checkpoint (data/checkpoints/embedded.pt): without it they fail.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import spearmanr
+
+from helpers.attribution import chance_mass, mass_on_mask, randomized_copy
+from helpers.data import FoodDataset
+from helpers.filters import filter_activation
+from helpers.integrated_gradients import integrated_gradients
+from helpers.lime_explain import lime_explain, weight_maps
+from helpers.model import load_model
+from helpers.saliency import saliency
+from helpers.smoothgrad import smoothgrad
+from helpers.synthetic import ensure_embedded
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """The embedded model (CPU), the ten observation images, their labels and food masks."""
+    model = load_model(None, "cpu")
+    food = FoodDataset(ensure_embedded() / "food")
+    images, labels = food.getbatch(range(len(food)))
+    masks = food.masks(range(len(food)))
+    assert masks is not None, "the embedded food/ folder must have masks/"
+    return model, images, labels, masks
+
+
+@pytest.fixture(scope="module")
+def maps(trained) -> dict[str, torch.Tensor]:
+    """Each method's non-negative maps N x 128 x 128 for the observation images (course settings,
+    fewer samples so the file stays fast)."""
+    model, images, labels, _ = trained
+    lime = lime_explain(model, images, labels, num_samples=300, progress=False)
+    activation = filter_activation(model, images, 6, 0)
+    return {
+        "saliency": saliency(model, images, labels),
+        "smoothgrad": smoothgrad(model, images, labels, samples=50, progress=False),
+        "integrated gradients": integrated_gradients(model, images, labels, steps=10).maps,
+        "LIME (supporting)": weight_maps(lime).clamp(min=0),
+        "filter 6:0 activation": activation.clamp(min=0),
+    }
+
+
+def rank_correlations(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
+    """Spearman correlation of each pair of maps N x H x W, pixel by pixel."""
+    return np.array([spearmanr(x.flatten().numpy(), y.flatten().numpy()).statistic
+                     for x, y in zip(a, b, strict=True)])
+
+
+def test_same_model_same_maps(trained) -> None:
+    model, images, labels, _ = trained
+    assert torch.equal(saliency(model, images, labels), saliency(model, images, labels))
+    kwargs = dict(samples=8, progress=False)
+    assert torch.equal(smoothgrad(model, images[:3], labels[:3], **kwargs),
+                       smoothgrad(model, images[:3], labels[:3], **kwargs))
+
+
+def test_randomized_weights_change_the_saliency_maps(trained) -> None:
+    """Adebayo et al.'s model-randomization test: low rank correlation with the trained model's maps."""
+    model, images, labels, _ = trained
+    ours = saliency(model, images, labels)
+    rho = rank_correlations(ours, saliency(randomized_copy(model, seed=0), images, labels))
+    print("rank correlation, trained vs randomized weights, per image:", np.round(rho, 2))
+    assert np.median(rho) < 0.3, rho
+    # The yardstick: the same model's maps under a small change of the input agree far better.
+    nudged = saliency(model, (images + 0.01 * torch.randn_like(images)).clamp(0, 1), labels)
+    assert np.median(rank_correlations(ours, nudged)) > np.median(rho) + 0.3
+
+
+def test_integrated_gradients_completeness_on_the_trained_model(trained) -> None:
+    model, images, labels, _ = trained
+    # This ReLU network's score is only piecewise smooth along the path, so a few images (those with a
+    # small score gap F(x) - F(baseline)) need more than 64 steps; we pin the typical image at 64 steps
+    # with the midpoint rule and the convergence as steps grow, and print the worst case.
+    coarse = integrated_gradients(model, images, labels, steps=16, rule="riemann_middle").relative_error
+    result = integrated_gradients(model, images, labels, steps=64, rule="riemann_middle")
+    print("relative completeness error at 64 steps:", result.relative_error.numpy().round(4))
+    assert result.relative_error.median() < 0.01
+    assert result.relative_error.median() < coarse.median() / 3
+    assert (result.score_gap.abs() > 0.1).all()  # the gap itself is not vanishing
+
+
+def test_trained_saliency_lies_on_the_food_above_chance(trained, maps) -> None:
+    model, images, labels, masks = trained
+    chance = chance_mass(masks)
+    shares = {name: mass_on_mask(m, masks) for name, m in maps.items()}
+    print(f"\n{'image':<7}{'food area':>10}" + "".join(f"{name:>24}" for name in shares))
+    for i in range(len(images)):
+        print(f"#{i:<6}{chance[i]:>10.1%}" + "".join(f"{share[i]:>24.1%}" for share in shares.values()))
+    means = "".join(f"{share.nanmean():>24.1%}" for share in shares.values())
+    print(f"{'mean':<7}{chance.mean():>10.1%}" + means)
+    for name, share in shares.items():
+        assert ((share >= 0) & (share <= 1) | share.isnan()).all(), name
+    saliency_share = shares["saliency"]
+    assert saliency_share.mean() > chance.mean() + 0.05
+    assert (saliency_share > chance).sum() >= 7  # most images, not one outlier
+    # The trained model, not the image alone, puts it there: randomized weights do not.
+    randomized = saliency(randomized_copy(model, seed=0), images, labels)
+    assert saliency_share.mean() > mass_on_mask(randomized, masks).mean()
