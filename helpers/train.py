@@ -51,18 +51,23 @@ def load_split(folder: Path, progress: bool = True) -> tuple[torch.Tensor, torch
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 64) -> float:
-    """Top-1 accuracy of ``model`` (eval mode) on uint8 or float images N x 3 x 128 x 128."""
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+    """Predicted classes N (on the CPU) of ``model`` in eval mode for uint8 or float images N x 3 x 128 x 128."""
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    correct = 0
+    predicted = []
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size].to(device)
         batch = batch.float() / 255 if batch.dtype == torch.uint8 else batch
-        correct += (model(batch).argmax(1).cpu() == labels[start:start + batch_size]).sum().item()
+        predicted.append(model(batch).argmax(1).cpu())
     model.train(was_training)
-    return correct / max(len(images), 1)
+    return torch.cat(predicted) if predicted else torch.zeros(0, dtype=torch.long)
+
+
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 64) -> float:
+    """Top-1 accuracy of ``model`` (eval mode) on uint8 or float images N x 3 x 128 x 128."""
+    return (predict(model, images, batch_size) == labels).sum().item() / max(len(images), 1)
 
 
 def train(
@@ -132,13 +137,11 @@ def evaluate(data: str | Path | None = None, checkpoint: str | Path | None = Non
     folder = resolve_split(data, split)
     model = load_model(checkpoint, device)
     images, labels = load_split(folder)
-    acc = accuracy(model, images, labels)
+    predicted = predict(model, images)
+    acc = (predicted == labels).sum().item() / max(len(labels), 1)
     print(f"data:       {folder} ({len(labels)} images{', embedded synthetic' if data is None else ''})")
     print(f"checkpoint: {checkpoint or paths.EMBEDDED_CHECKPOINT} (widths {model.widths}, hidden {model.hidden})")
     print(f"accuracy:   {acc:.1%}")
-    with torch.no_grad():
-        predicted = torch.cat([model(images[i:i + 64].to(next(model.parameters()).device).float() / 255)
-                               .argmax(1).cpu() for i in range(0, len(images), 64)])
     for label, name in enumerate(CLASS_NAMES):
         chosen = labels == label
         if chosen.any():
