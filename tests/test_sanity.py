@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from scipy.stats import spearmanr
 
 from helpers.attribution import chance_mass, mass_on_mask, randomized_copy
 from helpers.data import FoodDataset
+from helpers.evidence import rank_correlation
 from helpers.filters import filter_activation
 from helpers.integrated_gradients import integrated_gradients
 from helpers.lime_explain import lime_explain, weight_maps
@@ -57,8 +57,7 @@ def maps(trained) -> dict[str, torch.Tensor]:
 
 def rank_correlations(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
     """Spearman correlation of each pair of maps N x H x W, pixel by pixel."""
-    return np.array([spearmanr(x.flatten().numpy(), y.flatten().numpy()).statistic
-                     for x, y in zip(a, b, strict=True)])
+    return np.array([rank_correlation(x, y) for x, y in zip(a, b, strict=True)])
 
 
 def test_same_model_same_maps(trained) -> None:
