@@ -212,12 +212,15 @@ def letters(key: dict[str, Any]) -> dict[int, str]:
     return {int(n): entry["answer"] for n, entry in key["questions"].items()}
 
 
-def write_key(name: str, dataset: str, description: str, answers: dict[int, str]) -> Path:
-    """Write ``answers`` into ``data/keys/<name>.json``; entries of other questions already there are kept."""
+def write_key(name: str, dataset: str, description: str | None, answers: dict[int, str]) -> Path:
+    """Write ``answers`` into ``data/keys/<name>.json``; entries of other questions already there are kept,
+    and so is the file's description when ``description`` is None."""
     path = key_path(name)
     old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"questions": {}}
     merged = {**{int(k): v for k, v in old["questions"].items()},
               **{n: {"answer": a, "points": 1} for n, a in answers.items()}}
+    if description is None:
+        description = old.get("description", "")
     out = {"dataset": dataset, "description": description,
            "questions": {str(n): merged[n] for n in sorted(merged)}}
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,9 +12,6 @@ load_bert("<a QA-finetuned BERT>", task="qa"), load_bert("bert-base-chinese"))``
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 
 from helpers.bert_examples import APPLE, COREFERENCE, QA, TREND_PAIR
@@ -81,18 +78,6 @@ def measured_answers(attention_bert, qa_bert, apple_bert) -> dict[int, str]:
 CONCEPTUAL_ANSWERS = {23: "A", 28: "B"}
 
 
-def write_key_entries(path: str | Path, answers: dict[int, str], dataset: str) -> None:
-    """Merge ``answers`` (1 point each) into the key file ``path``, keeping its other entries."""
-    path = Path(path)
-    key = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"dataset": dataset}
-    key.setdefault("questions", {})
-    for number, letters in answers.items():
-        key["questions"][str(number)] = {"answer": letters, "points": 1}
-    key["questions"] = dict(sorted(key["questions"].items(), key=lambda kv: int(kv[0])))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(key, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 def write_keys() -> dict[int, str]:
     """Derive the BERT questions' answers on the packaged offline model and merge them, with the
     conceptual ones, into ``data/keys/embedded.json``; the conceptual ones also into ``course.json``.
@@ -100,14 +85,14 @@ def write_keys() -> dict[int, str]:
     The measured answers for the course's models (bert-base-chinese, a QA-finetuned BERT) come from
     ``measured_answers`` run on those models, online.
     """
-    from helpers import paths
+    from helpers.answer_key import write_key
     from helpers.bert_models import load_bert
 
     bert = load_bert(None, verbose=False)
     answers = {**measured_answers(bert, bert, bert), **CONCEPTUAL_ANSWERS}
     answers = dict(sorted(answers.items()))
-    write_key_entries(paths.DATA / "keys" / "embedded.json", answers, "embedded")
-    write_key_entries(paths.DATA / "keys" / "course.json", CONCEPTUAL_ANSWERS, "course")
+    write_key("embedded", "embedded", None, answers)
+    write_key("course", "course", None, CONCEPTUAL_ANSWERS)
     return answers
 
 
