@@ -17,9 +17,10 @@ import torch.nn.functional as F
 from torch import nn
 
 #: Default images (or noisy copies, or path points) per forward/backward pass, by device type.
-#: On a 2-core CPU this layer list runs about as fast at batch 1 to 16 and slower at 64 (larger
-#: activations fall out of cache), so a small batch there; on a GPU a large batch fills the device.
-DEFAULT_BATCH_SIZE = {"cpu": 16, "cuda": 64}
+#: On a 2-core CPU the embedded model's input-gradient passes ran fastest at batch 4 to 8 (best at 4,
+#: ``python -m helpers bench``) and at half speed at 32 to 64 (the activations no longer fit in cache),
+#: so a small batch there; on a GPU a large batch fills the device.
+DEFAULT_BATCH_SIZE = {"cpu": 4, "cuda": 64}
 
 #: What the gradient is taken of: the cross-entropy loss of the label (the course) or the label's
 #: logit (Simonyan et al. 2014, and captum's ``target=``).

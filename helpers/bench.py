@@ -12,7 +12,8 @@ In one run, on the same model and images, each gradient method is timed as
 A *pass* is one image through the model forward and back (filter visualization stops at layer
 ``cnnid``, so its passes are shorter and may beat the limit). LIME is timed against lime's defaults
 (its own perturbation loop and batches of 10). Each timing is the best of a few repeats, because a
-shared machine's load varies from second to second.
+shared machine's load varies from second to second; the rounds are interleaved (see
+:func:`best_times`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import resource
 import time
 import warnings
@@ -32,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers import paths
-from helpers.attribution import DEFAULT_BATCH_SIZE, batches, default_batch_size
+from helpers.attribution import DEFAULT_BATCH_SIZE, batches, default_batch_size, explaining
 from helpers.filters import cnn_layer, filter_visualization
 from helpers.integrated_gradients import integrated_gradients
 from helpers.lime_explain import lime_explain, probabilities
@@ -40,15 +42,18 @@ from helpers.model import Classifier, load_model, pick_device
 from helpers.saliency import saliency
 from helpers.smoothgrad import smoothgrad
 
-#: Work per method: (full run, --quick run).
+#: Work per method, kept short (a fraction of a second): a shared CPU's speed drifts by up to 2x over
+#: tens of seconds, so many short interleaved rounds catch every job at the machine's best.
 WORK = {
-    "saliency": ({"images": 64}, {"images": 32}),
-    "smoothgrad": ({"images": 2, "samples": 100}, {"images": 2, "samples": 32}),
-    "ig": ({"images": 10, "steps": 10}, {"images": 4, "steps": 10}),
-    "filter": ({"images": 10, "iterations": 20}, {"images": 10, "iterations": 5}),
-    "lime": ({"images": 1, "samples": 1000}, {"images": 1, "samples": 200}),
+    "saliency": {"images": 16},
+    "smoothgrad": {"images": 1, "samples": 24},
+    "ig": {"images": 4, "steps": 10},
+    "filter": {"images": 10, "iterations": 5},
+    "lime": {"images": 1, "samples": 300},
 }
-LIMIT_BATCHES = {"cpu": (1, 2, 4, 8, 16, 32, 64), "cuda": (1, 8, 32, 64, 128, 256)}
+#: Interleaved rounds (full run, --quick run): gradient methods with the limit; LIME (slower, no limit).
+ROUNDS = {"gradients": (15, 5), "lime": (5, 2)}
+LIMIT_BATCHES = {"cpu": (1, 2, 4, 8, 16, 32), "cuda": (1, 8, 32, 64, 128, 256)}
 CNNID, FILTERID = 6, 0
 
 
@@ -165,34 +170,30 @@ def best_time(fn: Callable[[], object], device: torch.device, repeats: int) -> f
     return min(times)
 
 
-def limit_throughput(model: nn.Module, device: torch.device, sizes: tuple[int, ...],
-                     seconds: float) -> dict[int, float]:
-    """Input-gradient passes per second at each batch size: forward, then backward to the input only
-    (parameters frozen), ``seconds`` of work per size, best of two rounds."""
-    flags = [p.requires_grad for p in model.parameters()]
-    for p in model.parameters():
-        p.requires_grad_(False)
-    rates = dict.fromkeys(sizes, 0.0)
-    try:
-        for _ in range(2):
-            for size in sizes:
-                x = torch.rand(size, 3, 128, 128, device=device)
-                target = torch.zeros(size, dtype=torch.long, device=device)
+def best_times(jobs: dict[tuple[str, str], Callable[[], object]], device: torch.device,
+               rounds: int) -> dict[tuple[str, str], float]:
+    """The shortest time of each job over ``rounds`` rounds. Each round runs every job once, in turn,
+    so warm-up costs and bursts of load from other processes fall on all of them alike."""
+    times: dict[tuple[str, str], list[float]] = {key: [] for key in jobs}
+    for _ in range(rounds):
+        for key, job in jobs.items():
+            times[key].append(best_time(job, device, 1))
+    return {key: min(spent) for key, spent in times.items()}
 
-                def one_pass(x: torch.Tensor = x, target: torch.Tensor = target) -> None:
-                    leaf = x.detach().requires_grad_()
-                    torch.autograd.grad(model(leaf).gather(1, target[:, None]).sum(), leaf)
 
-                one_pass()  # warm-up: allocator, kernels
-                count, elapsed = 0, 0.0
-                while elapsed < seconds / 2 or count < 2:
-                    elapsed += best_time(one_pass, device, 1)
-                    count += 1
-                rates[size] = max(rates[size], size * count / elapsed)
-    finally:
-        for p, flag in zip(model.parameters(), flags, strict=True):
-            p.requires_grad_(flag)
-    return rates
+def limit_job(model: nn.Module, device: torch.device, size: int, passes: int) -> Callable[[], None]:
+    """``passes`` input-gradient passes at batch ``size`` (rounded up to whole batches): forward, then
+    backward to the input only, parameters frozen; the least work any input-gradient method needs."""
+    x = torch.rand(size, 3, 128, 128, device=device)
+    target = torch.zeros(size, dtype=torch.long, device=device)
+
+    def job() -> None:
+        with explaining(model):
+            for _ in range(-(-passes // size)):
+                leaf = x.detach().requires_grad_()
+                torch.autograd.grad(model(leaf).gather(1, target[:, None]).sum(), leaf)
+
+    return job
 
 
 @dataclass
@@ -263,39 +264,48 @@ def _model(checkpoint: str | None, device: torch.device) -> tuple[nn.Module, str
                    "speed does not depend on the weights)")
 
 
-def _rows(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, work: dict, bs: int,
-          dev: torch.device, repeats: int) -> list[Row]:
-    """Time each gradient method three ways (ours, course loop, captum)."""
-    def timed(fn: Callable[[], object]) -> float:
-        return best_time(fn, dev, repeats)
-
-    rows = []
+def _jobs(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, work: dict, bs: int,
+          dev: torch.device) -> tuple[dict[tuple[str, str], Callable[[], object]], dict[str, tuple[str, int]]]:
+    """Every timed job, keyed (method, variant) with variant ours / course / captum, and per method
+    (description of the work, passes)."""
+    jobs: dict[tuple[str, str], Callable[[], object]] = {}
+    described: dict[str, tuple[str, int]] = {}
     n = work["saliency"]["images"]
+    for size in LIMIT_BATCHES.get(dev.type, LIMIT_BATCHES["cpu"]):
+        jobs["limit", str(size)] = limit_job(model, dev, size, n)
+
+    def add(name: str, what: str, passes: int, ours: Callable, course: Callable,
+            captum: Callable | None = None) -> None:
+        described[name] = (what, passes)
+        jobs[name, "ours"], jobs[name, "course"] = ours, course
+        if captum is not None:
+            jobs[name, "captum"] = captum
+
     x, y = images[:n], labels[:n]
-    rows.append(Row("saliency", f"{n} images", n,
-                    timed(lambda: saliency(model, x, y, batch_size=bs)),
-                    timed(lambda: _course_saliency(model, x, y)),
-                    timed(lambda: _captum_saliency(model, x, y, bs))))
+    add("saliency", f"{n} images", n,
+        lambda: saliency(model, x, y, batch_size=bs),
+        lambda: _course_saliency(model, x, y),
+        lambda: _captum_saliency(model, x, y, bs))
     n, s = work["smoothgrad"]["images"], work["smoothgrad"]["samples"]
-    x, y = images[:n], labels[:n]
-    rows.append(Row("smoothgrad", f"{n} img x {s} copies", n * s,
-                    timed(lambda: smoothgrad(model, x, y, samples=s, batch_size=bs, progress=False)),
-                    timed(lambda: _course_smoothgrad(model, x, y, s)),
-                    timed(lambda: _captum_smoothgrad(model, x, y, s, bs))))
-    n, s = work["ig"]["images"], work["ig"]["steps"]
-    x, y = images[:n], labels[:n]
-    rows.append(Row("integrated gradients", f"{n} img x {s} steps", n * s,
-                    timed(lambda: integrated_gradients(model, x, y, steps=s, batch_size=bs)),
-                    timed(lambda: _course_ig(model, x, y, s)),
-                    timed(lambda: _captum_ig(model, x, y, s, bs))))
-    n, s = work["filter"]["images"], work["filter"]["iterations"]
-    x = images[:n]
-    rows.append(Row(f"filter viz (cnn {CNNID})", f"{n} img x {s} steps", n * s,
-                    timed(lambda: filter_visualization(model, x, CNNID, FILTERID, iterations=s, batch_size=bs,
-                                                       progress=False)),
-                    timed(lambda: _course_filter(model, x, s)), None))
-    model.zero_grad(set_to_none=True)  # the course loops left parameter gradients behind
-    return rows
+    add("smoothgrad", f"{n} img x {s} copies", n * s,
+        lambda: smoothgrad(model, images[:n], labels[:n], samples=s, batch_size=bs, progress=False),
+        lambda: _course_smoothgrad(model, images[:n], labels[:n], s),
+        lambda: _captum_smoothgrad(model, images[:n], labels[:n], s, bs))
+    m, t = work["ig"]["images"], work["ig"]["steps"]
+    add("integrated gradients", f"{m} img x {t} steps", m * t,
+        lambda: integrated_gradients(model, images[:m], labels[:m], steps=t, batch_size=bs),
+        lambda: _course_ig(model, images[:m], labels[:m], t),
+        lambda: _captum_ig(model, images[:m], labels[:m], t, bs))
+    k, it = work["filter"]["images"], work["filter"]["iterations"]
+    add(f"filter viz (cnn {CNNID})", f"{k} img x {it} steps", k * it,
+        lambda: filter_visualization(model, images[:k], CNNID, FILTERID, iterations=it, batch_size=bs,
+                                     progress=False),
+        lambda: _course_filter(model, images[:k], it))
+    j, q = work["lime"]["images"], work["lime"]["samples"]
+    add("LIME", f"{j} img x {q} samples", j * q,
+        lambda: lime_explain(model, images[:j], labels[:j], num_samples=q, batch_size=bs, progress=False),
+        lambda: _lime_defaults(model, images[:j], labels[:j], q))
+    return jobs, described
 
 
 def run(quick: bool = False, device: str = "auto", batch_size: int | None = None,
@@ -303,33 +313,37 @@ def run(quick: bool = False, device: str = "auto", batch_size: int | None = None
     """Run the benchmark and print its table; returns 0 (the targets are reported, not enforced)."""
     dev = pick_device(device)
     bs = batch_size or default_batch_size(dev)
-    work = {name: pair[1 if quick else 0] for name, pair in WORK.items()}
-    repeats = 1 if quick else 2
+    work = WORK
+    rounds = {name: pair[1 if quick else 0] for name, pair in ROUNDS.items()}
     model, model_source = _model(checkpoint, dev)
     images, labels, source = _inputs(max(w["images"] for w in work.values()), dev)
     started = time.perf_counter()  # after loading (and, on first use, generating) the data
+    load_before = os.getloadavg()[0]
     print(f"device: {dev} ({torch.get_num_threads()} CPU threads)   our batch size: {bs}   "
-          f"{'quick run' if quick else 'full run'}, best of {repeats}")
+          f"{'quick run' if quick else 'full run'}, best of {rounds['gradients']} interleaved rounds")
     print(f"model:  {model_source}")
     print(f"images: {source}")
 
-    saliency(model, images[:2], labels[:2], batch_size=bs)  # warm-up
-    rates = limit_throughput(model, dev, LIMIT_BATCHES.get(dev.type, LIMIT_BATCHES["cpu"]),
-                             seconds=0.5 if quick else 1.0)
+    saliency(model, images[:2], labels[:2], batch_size=bs)  # warm-up: allocator, kernels
+    jobs, described = _jobs(model, images, labels, work, bs, dev)
+    lime_jobs = {key: jobs.pop(key) for key in [key for key in jobs if key[0] == "LIME"]}
+    times = best_times(jobs, dev, rounds["gradients"]) | best_times(lime_jobs, dev, rounds["lime"])
+    model.zero_grad(set_to_none=True)  # the course loops left parameter gradients behind
+    n = work["saliency"]["images"]
+    rates = {int(size): -(-n // int(size)) * int(size) / spent
+             for (name, size), spent in times.items() if name == "limit"}
     best = max(rates, key=rates.get)
     limit = rates[best]
     print(f"(c) limit: {limit:.1f} input-gradient passes/s at batch {best}   (passes/s by batch: "
           + ", ".join(f"{size}: {rate:.0f}" for size, rate in rates.items()) + ")")
     print()
-    rows = _rows(model, images, labels, work, bs, dev, repeats)
+    rows = [Row(name, what, passes, times[name, "ours"], times[name, "course"], times.get((name, "captum")))
+            for name, (what, passes) in described.items() if name != "LIME"]
     missed = print_table(rows, limit)
-
-    n, s = work["lime"]["images"], work["lime"]["samples"]
-    x, y = images[:n], labels[:n]
-    ours = best_time(lambda: lime_explain(model, x, y, num_samples=s, batch_size=bs, progress=False), dev, 1)
-    stock = best_time(lambda: _lime_defaults(model, x, y, s), dev, 1)
-    print(f"{'LIME':<22}{f'{n} img x {s} samples':<22}{ours:>8.2f}{n * s / ours:>10.1f}"
-          f"   lime's defaults: {stock:.2f} s; ours {stock / ours:.2f}x")
+    what, passes = described["LIME"]
+    ours, stock = times["LIME", "ours"], times["LIME", "course"]
+    print(f"{'LIME':<22}{what:<22}{ours:>8.2f}{passes / ours:>10.1f}   lime's defaults: {stock:.2f} s; "
+          f"ours {stock / ours:.2f}x")
     if stock < ours:
         missed.append(f"LIME: slower than lime's defaults ({stock / ours:.2f}x)")
     print()
@@ -337,14 +351,18 @@ def run(quick: bool = False, device: str = "auto", batch_size: int | None = None
     print("    and filter visualization on its 10 images as one batch; its SmoothGrad and IG looped so)")
     print("(b) captum on batches of the same size; it has no filter visualization")
     print(f"(c) the limit; filter viz passes stop at layer {CNNID}, so they can beat it")
-    print("LIME: lime's defaults = its perturbation loop and classifier batches of 10; forward passes/s")
+    print("LIME: forward passes/s; lime's defaults = its perturbation loop and classifier batches of 10")
     if dev.type == "cuda":
         slow = [r.name for r in rows if r.course / r.ours < 5]
         if slow:
             missed.append(f"on a GPU, less than 5x the course loop: {', '.join(slow)}")
         print(f"peak GPU memory: {torch.cuda.max_memory_allocated(dev) / 2**20:.0f} MiB")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(f"peak memory (resident): {peak:.0f} MiB   time: {time.perf_counter() - started:.0f} s")
+    load = max(load_before, os.getloadavg()[0])
+    print(f"peak memory (resident): {peak:.0f} MiB   time: {time.perf_counter() - started:.0f} s   "
+          f"load average: {load:.1f}")
+    if dev.type == "cpu" and load > 1.5 * (os.cpu_count() or 1):
+        print("warning: other processes were using the CPU during the run; the timings are noisy.")
     print("targets: " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
     return 0
 
