@@ -9,6 +9,7 @@
 - ``euclidean_distances`` / ``cosine_similarities`` (ours, checked against scikit-learn in the tests),
   ``plot_pairwise`` (values in the cells, sentences as tick labels) and ``separation_by_layer``
   (within-sense vs. between-sense distance at each layer).
+- ``plot_by_layer``: any per-layer measurement as curves over the layers.
 
 Layers are counted as in ``hidden_states``: 0 = the input embeddings (token + position + segment,
 after LayerNorm), 1..L = the outputs of the L Transformer layers.
@@ -16,7 +17,7 @@ after LayerNorm), 1..L = the outputs of the L Transformer layers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -308,4 +309,33 @@ def plot_separation(sep: Separation, title: str = "", metric: str = "euclidean")
         ax.set_xticks(layers)
     if title:
         fig.suptitle(title, fontfamily=fonts.families())
+    return fig
+
+
+def plot_by_layer(curves: Mapping[str, np.ndarray], *, ylabel: str, title: str = "", first_layer: int = 0,
+                  mean: bool = False, reference: float | None = None) -> plt.Figure:
+    """Per-layer measurements as curves: ``curves`` maps a label to values for layers ``first_layer``,
+    ``first_layer + 1``, ... (all of one length). ``mean`` adds their mean in black; ``reference`` draws
+    a dotted horizontal line at that value (e.g. 1 for a ratio)."""
+    arrays = [np.asarray(v, dtype=float) for v in curves.values()]
+    if not arrays or {a.shape for a in arrays} != {arrays[0].shape} or arrays[0].ndim != 1 or not len(arrays[0]):
+        raise ValueError("curves must map labels to 1-D per-layer arrays of one (non-zero) length, got shapes "
+                         f"{[a.shape for a in arrays]}")
+    values = np.stack(arrays)
+    layers = np.arange(first_layer, first_layer + values.shape[1])
+    fig, ax = plt.subplots(figsize=(7, 3.8), constrained_layout=True)
+    several = len(values) > 1
+    for label, curve in zip(curves, values, strict=True):
+        ax.plot(layers, curve, "o--" if mean else "o-", alpha=0.6 if mean else 1.0, label=label)
+    if mean:
+        ax.plot(layers, values.mean(axis=0), "D-", color="black", label="mean")
+    if reference is not None:
+        ax.axhline(reference, color="gray", lw=1, ls=":")
+    ax.set_xticks(layers)
+    ax.set_xlabel("layer (0 = input embeddings)" if first_layer == 0 else "layer")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontfamily=fonts.families())
+    if several or mean:
+        ax.legend(prop={"family": fonts.families()})
     return fig

@@ -12,7 +12,9 @@ import base64
 import html
 import json
 import os
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,20 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "05_integrated_gradients": {"steps": 5, "more_steps": 10},
     },
 }
+
+
+def local_kernel_manager() -> type:
+    """A jupyter kernel manager whose kernel talks over local IPC sockets in the temp folder instead of
+    TCP on 127.0.0.1: nothing listens on a port, and ipykernel does not warn about unencrypted TCP."""
+    from jupyter_client.manager import KernelManager
+
+    class LocalKernelManager(KernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.transport = "ipc"  # socket files "<ip>-<n>", removed when the kernel shuts down
+            self.ip = os.path.join(tempfile.gettempdir(), f"hw9-kernel-{uuid.uuid4().hex[:12]}")
+
+    return LocalKernelManager
 
 
 @dataclass
@@ -119,6 +135,7 @@ def run(pattern: str = "*", out: Path = paths.BUILD, profile: str = "course",
     chosen = notebooks(pattern)
     if not chosen:
         raise FileNotFoundError(f"no notebook in {paths.NOTEBOOKS} matches {pattern!r}")
+    manager = local_kernel_manager()
     for source in chosen:
         params = {**PROFILES[profile].get(source.stem, {}), **(parameters or {})}
         target = out / source.name
@@ -127,7 +144,7 @@ def run(pattern: str = "*", out: Path = paths.BUILD, profile: str = "course",
         try:
             papermill.execute_notebook(str(source), str(target), parameters=params, kernel_name=kernel,
                                        cwd=str(paths.NOTEBOOKS), progress_bar=False,
-                                       execution_timeout=timeout)
+                                       execution_timeout=timeout, kernel_manager_class=manager)
             outcome = Outcome(source.stem, True, time.perf_counter() - started)
         except Exception as err:  # papermill's PapermillExecutionError, timeouts, kernel deaths
             outcome = Outcome(source.stem, False, time.perf_counter() - started, str(err).strip().splitlines()[-1])

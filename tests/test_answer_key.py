@@ -7,13 +7,12 @@ import re
 
 import pytest
 import torch
+from test_notebooks import CNN_NOTEBOOKS, QUESTION_HEADING, parameters_of, read
 
 from helpers import answer_key as ak
 from helpers import evidence as ev
 from helpers import paths
 from helpers.questions import check, questions
-
-from test_notebooks import CNN_NOTEBOOKS, QUESTION_HEADING, parameters_of, read
 
 #: The specification's answer for the course data, as a pattern that exactly the right option(s) match.
 SPEC = {
@@ -89,7 +88,8 @@ def test_multi_select_questions_are_marked_multi() -> None:
 def test_derivation_uses_the_notebooks_parameters(name: str) -> None:
     params = parameters_of(read(name))
     for knob, value in ak.COURSE_DEFAULTS[name].items():
-        assert params[knob] == value, f"{name}: the notebook has {knob} = {params[knob]!r}, the key derivation {value!r}"
+        assert params[knob] == value, \
+            f"{name}: the notebook has {knob} = {params[knob]!r}, the key derivation {value!r}"
 
 
 def test_write_key_keeps_other_entries(tmp_path, monkeypatch) -> None:

@@ -250,6 +250,20 @@ def test_separation_by_layer_on_made_up_vectors() -> None:
 # --- fonts -------------------------------------------------------------------------------------------
 
 
+def test_plot_by_layer_draws_each_curve_at_its_layers() -> None:
+    curves = {"a": np.array([1.0, 2.0, 3.0]), "b": np.array([3.0, 2.0, 1.0])}
+    fig = emb.plot_by_layer(curves, ylabel="distance", title="t", first_layer=1, mean=True, reference=1)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["a"].get_xdata()) == [1, 2, 3] and list(lines["b"].get_ydata()) == [3, 2, 1]
+    assert list(lines["mean"].get_ydata()) == [2, 2, 2]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "mean"]
+    assert ax.get_ylabel() == "distance" and ax.get_title() == "t"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="one .*length"):
+        emb.plot_by_layer({"a": np.ones(3), "b": np.ones(4)}, ylabel="x")
+
+
 def test_font_subset_has_every_glyph_and_stays_small() -> None:
     assert fonts.FONT_FILE.stat().st_size < 1_000_000
     assert (fonts.FONT_FILE.parent / "OFL.txt").read_text().count("SIL OPEN FONT LICENSE Version 1.1") == 1

@@ -181,3 +181,5 @@ def test_make_run_builds_the_lesson_notebooks(tmp_path: Path) -> None:
     page = assert_self_contained(out / "00_observe.html", min_images=1)
     assert len(page.images) == int(rows["00_observe"]["figures"])
     assert not list(paths.NOTEBOOKS.glob("*.html")), "the build wrote into notebooks/"
+    # The kernel talks over local sockets (no TCP port), so ipykernel's TCP warning is not shown.
+    assert "without encryption" not in result.stdout + result.stderr

@@ -101,7 +101,8 @@ def test_every_question_appears_once_with_one_answer_cell() -> None:
                     assert len(calls) == 1 and calls[0].args[0].value == number, \
                         f"question {number} in {name}: the next cell must be its answer({number}, \"\") cell"
                     options = re.findall(r"^- \*\*([A-D])\.\*\* .+<br>.+$", cell.source, re.M)
-                    assert options == list(table[number]["options"]), f"question {number}: options A-D, each in two languages"
+                    assert options == list(table[number]["options"]), \
+                        f"question {number}: options A-D, each in two languages"
                     assert re.search(r"[\u4e00-\u9fff]", cell.source), f"question {number} has no Chinese text"
             elif cell.cell_type == "code":
                 for call in answer_calls(cell.source):
