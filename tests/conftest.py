@@ -13,6 +13,21 @@ from PIL import Image
 from helpers.model import Classifier
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the network
+
+#: Execution times (seconds) that tests record with :func:`report_time`; printed at the end of the run,
+#: not asserted (a shared CI machine's speed varies, so times are reported, never tested).
+TIMES: dict[str, float] = {}
+
+
+def report_time(what: str, seconds: float) -> None:
+    TIMES[what] = seconds
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if TIMES:
+        terminalreporter.section("measured times (reported, not asserted)")
+        for what, seconds in TIMES.items():
+            terminalreporter.write_line(f"{what:<60}{seconds:8.1f} s")
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 

@@ -21,6 +21,8 @@ from helpers.bert_examples import APPLE, QA, SenseSentence, all_chinese_text
 from helpers.bert_key import CONCEPTUAL_ANSWERS, depth_option, measured_answers, third_option, trend_option
 from helpers.bert_models import LoadedBert, ModelUnavailable, load_bert
 
+from conftest import report_time
+
 
 @pytest.fixture(scope="module")
 def packaged() -> LoadedBert:
@@ -371,7 +373,7 @@ def test_notebook_runs_offline(name: str, tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     nb, seconds = _execute(name, tmp_path)
     text, images, html = _outputs(nb)
-    print(f"{name}: {seconds:.1f} s")
+    report_time(f"{name} (papermill, offline)", seconds)
     assert "OFFLINE FALLBACK" in text and "Traceback" not in text
     assert "missing from" not in text.lower()  # no missing-glyph warning
     if name.startswith("06"):

@@ -29,10 +29,11 @@ from helpers import paths
 from helpers.questions import questions
 from helpers.run import PROFILES
 
+from conftest import report_time
+
 CNN_NOTEBOOKS = ["00_observe", "01_lime", "02_saliency_map", "03_smooth_grad", "04_filter_explanation",
                  "05_integrated_gradients"]
 #: The test configuration must run all six notebooks within this many seconds on 2 CPU cores.
-BUDGET_S = 300
 CHECK = "# NBVAL_CHECK_OUTPUT"
 QUESTION_HEADING = re.compile(r"^### Question (\d+)\s*$", re.M)
 
@@ -153,14 +154,10 @@ def executed(tmp_path_factory) -> dict[str, tuple[Path, float]]:
                                    parameters={"device": "cpu", **PROFILES["quick"].get(name, {})},
                                    cwd=str(paths.NOTEBOOKS), progress_bar=False, kernel_name="python3")
         done[name] = (out / f"{name}.ipynb", time.perf_counter() - started)
-    print("quick-profile execution times: " + ", ".join(f"{n} {s:.1f} s" for n, (_, s) in done.items()))
+        report_time(f"{name} (papermill, quick profile)", done[name][1])
+    report_time("CNN notebooks 00-05 together (quick profile)",
+                sum(seconds for _, seconds in done.values()))
     return done
-
-
-@pytest.mark.slow
-def test_notebooks_execute_within_budget(executed) -> None:
-    total = sum(seconds for _, seconds in executed.values())
-    assert total < BUDGET_S, f"the CNN notebooks took {total:.0f} s with the quick profile (budget {BUDGET_S} s)"
 
 
 def pictures(nb: nbformat.NotebookNode) -> list[np.ndarray]:
