@@ -1,0 +1,53 @@
+"""The benchmark's machinery (its timings are printed, never asserted)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+from helpers import bench
+
+
+def test_best_times_interleaves_rounds_and_keeps_each_jobs_shortest(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    durations = {"a": iter([3.0, 1.0, 2.0]), "b": iter([5.0, 6.0, 4.0])}
+
+    def fake_best_time(fn, device, repeats):  # each job reports its next duration
+        return fn()
+
+    def job(name: str):
+        return lambda: calls.append(name) or next(durations[name])
+
+    monkeypatch.setattr(bench, "best_time", fake_best_time)
+    times = bench.best_times({("m", "a"): job("a"), ("m", "b"): job("b")}, torch.device("cpu"), rounds=3)
+    assert calls == ["a", "b"] * 3  # round-robin, not all of a's repeats first
+    assert times == {("m", "a"): 1.0, ("m", "b"): 4.0}
+
+
+def test_limit_job_runs_whole_batches(tiny_model) -> None:
+    counted = []
+    handle = tiny_model.register_forward_hook(lambda m, i, o: counted.append(len(o)))
+    try:
+        bench.limit_job(tiny_model, torch.device("cpu"), size=4, passes=10)()
+    finally:
+        handle.remove()
+    assert counted == [4, 4, 4]  # 10 passes rounded up to whole batches of 4
+    assert all(p.requires_grad for p in tiny_model.parameters())  # parameters unfrozen afterwards
+
+
+def test_bench_command_prints_the_table(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole command on very little work: every method gets a row with its ratios, and the targets line."""
+    monkeypatch.setattr(bench, "WORK", {"saliency": {"images": 2}, "smoothgrad": {"images": 1, "samples": 2},
+                                        "ig": {"images": 1, "steps": 2}, "filter": {"images": 1, "iterations": 1},
+                                        "lime": {"images": 1, "samples": 10}})
+    monkeypatch.setattr(bench, "ROUNDS", {"gradients": (1, 1), "lime": (1, 1)})
+    monkeypatch.setattr(bench, "LIMIT_BATCHES", {"cpu": (1, 2)})
+    assert bench.run(quick=True, device="cpu") == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^\(c\) limit: [\d.]+ input-gradient passes/s at batch [12] ", out, re.M)
+    for name in ("saliency", "smoothgrad", "integrated gradients", "filter viz (cnn 6)"):
+        assert re.search(rf"^{re.escape(name)}\s+.*\d+\.\d\dx\s.*\d+%$", out, re.M), name
+    assert re.search(r"^LIME\s+1 img x 10 samples .* lime's defaults: [\d.]+ s; ours [\d.]+x$", out, re.M)
+    assert re.search(r"^targets: (all met|MISSED: .+)$", out, re.M)
