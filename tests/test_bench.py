@@ -50,4 +50,32 @@ def test_bench_command_prints_the_table(monkeypatch: pytest.MonkeyPatch, capsys:
     for name in ("saliency", "smoothgrad", "integrated gradients", "filter viz (cnn 6)"):
         assert re.search(rf"^{re.escape(name)}\s+.*\d+\.\d\dx\s.*\d+%$", out, re.M), name
     assert re.search(r"^LIME\s+1 img x 10 samples .* lime's defaults: [\d.]+ s; ours [\d.]+x$", out, re.M)
-    assert re.search(r"^targets: (all met|MISSED: .+)$", out, re.M)
+    assert re.search(r"^resolution: .* differed by up to [\d.]+%, so a target missed by less than that is not decided$",
+                     out, re.M)
+    assert re.search(r"^targets: (all met|MISSED: .+|not decided .+)$", out, re.M)
+
+
+def test_resolution_is_the_widest_gap_between_a_job_and_its_repeat() -> None:
+    times = {("a", "ours"): 1.0, ("a", "ours again"): 1.02, ("a", "captum"): 5.0,
+             ("b", "ours"): 2.0, ("b", "ours again"): 1.9}
+    assert bench.resolution(times) == pytest.approx(0.05)
+
+
+def test_judge_separates_missed_from_undecided() -> None:
+    assert bench.judge(1.0, 1.0, tie=0.0) is None
+    assert bench.judge(0.99, 1.0, tie=0.02) == "undecided"
+    assert bench.judge(0.97, 1.0, tie=0.02) == "missed"
+    assert bench.judge(0.89, 0.9, tie=0.02) == "undecided"  # relative to the target
+    assert bench.judge(0.99, 1.0, tie=0.0) == "missed"
+
+
+def test_table_sorts_targets_by_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [bench.Row("close", "w", 10, ours=1.0, course=2.0, captum=0.99),
+            bench.Row("lost", "w", 10, ours=1.0, course=2.0, captum=0.9),
+            bench.Row("slow", "w", 10, ours=1.0, course=0.95, captum=None)]
+    verdicts = bench.print_table(rows, limit=10.0, tie=0.02)
+    assert verdicts == {"missed": ["lost: slower than captum (0.90x)", "slow: slower than the course loop (0.95x)"],
+                        "undecided": ["close: slower than captum (0.99x)"]}
+    assert bench.print_table(rows[:1], limit=20.0, tie=0.02)["missed"] == ["close: 50% of the limit (target >= 90%)"]
+    table = capsys.readouterr().out
+    assert re.search(r"^close\s+w\s+1\.00\s+10\.0\s+2\.00\s+2\.00x\s+0\.99\s+0\.99x\s+100%$", table, re.M)
