@@ -100,8 +100,11 @@ def rule_q2(green_regions: int, red_regions: int) -> str:
 
 
 def rule_q4(green: Where) -> str:
-    """LIME #4, green mass on the parts: D when the two parts hold less than half of it together; else the
-    part with :data:`DOMINANT` times the other's mass (steak C, side A), or B when neither dominates."""
+    """LIME #4, green mass on the parts: D when LIME draws no green region (neither part supports the
+    class) or the two parts hold less than half of it together; else the part with :data:`DOMINANT`
+    times the other's mass (steak C, side A), or B when neither dominates."""
+    if not green.total > 0:  # the shares would be NaN, and every comparison below False
+        return "D"
     steak, side = green["steak"].mass, green["side"].mass
     if steak + side < HOLDS:
         return "D"

@@ -139,6 +139,7 @@ def test_lime_part_rule() -> None:
     assert ak.rule_q4(ev.where(side.double(), both)) == "A"
     assert ak.rule_q4(ev.where(food.double(), both)) == "B"
     assert ak.rule_q4(ev.where((~food).double(), both)) == "D"
+    assert ak.rule_q4(ev.where(torch.zeros(food.shape, dtype=torch.float64), both)) == "D"  # nothing green
 
 
 def test_lime_region_count_rule() -> None:
