@@ -13,9 +13,9 @@ A *pass* is one image through the model forward and back (filter visualization s
 ``cnnid``, so its passes are shorter and may beat the limit). LIME is timed against lime's defaults
 (its own perturbation loop and batches of 10). Each timing is the best of a few repeats, because a
 shared machine's load varies from second to second; the rounds are interleaved (see
-:func:`best_times`). Each of our jobs is timed twice under two names; how far the two land apart is the
-run's resolution, and a target missed by less than that is reported as not decided (see
-:func:`resolution`).
+:func:`best_times`). Each of our gradient jobs is timed twice under two names; how far the two land
+apart is the run's resolution (LIME, the slowest job, is not repeated and is judged by it too), and a
+target missed by less than that is reported as not decided (see :func:`resolution`).
 """
 
 from __future__ import annotations
@@ -298,7 +298,7 @@ def _jobs(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, work: di
             captum: Callable | None = None) -> None:
         described[name] = (what, passes)
         jobs[name, "ours"], jobs[name, "course"] = ours, course
-        if name != "LIME":  # the same job twice: how far apart identical work lands in this run
+        if name != "LIME":  # the same job twice: how far apart identical work lands (LIME's ~1 s rounds: not)
             jobs[name, "ours again"] = ours
         if captum is not None:
             jobs[name, "captum"] = captum
@@ -376,7 +376,7 @@ def run(quick: bool = False, device: str = "auto", batch_size: int | None = None
     print("(b) captum on batches of the same size; it has no filter visualization")
     print(f"(c) the limit; filter viz passes stop at layer {CNNID}, so they can beat it")
     print("LIME: forward passes/s; lime's defaults = its perturbation loop and classifier batches of 10")
-    print(f"resolution: each of our jobs was also timed a second time; the two differed by up to {tie:.1%},"
+    print(f"resolution: each of our gradient jobs was also timed a second time; the two differed by up to {tie:.1%},"
           f" so a target missed by less than that is not decided")
     if dev.type == "cuda":
         slow = [r.name for r in rows if r.course / r.ours < 5]
