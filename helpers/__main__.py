@@ -1,7 +1,9 @@
 """``python -m helpers <command>``: the bundle's jobs from the command line.
 
-Each command lives in the module named for it; that module's ``register(subparsers)`` adds its
-parser(s) and sets ``func`` (Namespace -> exit code).
+Each command lives in the module named for it (``helpers/bundle/`` for the bundle's own jobs,
+``helpers/instructor/`` for grading and the release); that module's ``register(subparsers)`` adds its
+parser(s) and sets ``func`` (Namespace -> exit code). A module that is absent (the student release has no
+``helpers/instructor/``) simply has no command.
 """
 
 from __future__ import annotations
@@ -10,7 +12,14 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("run", "train", "bench", "grade", "release", "fetch")
+COMMAND_MODULES = (
+    "helpers.bundle.run",
+    "helpers.bundle.train",
+    "helpers.bundle.bench",
+    "helpers.bundle.fetch",
+    "helpers.instructor.grade",
+    "helpers.instructor.release",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,9 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="<command>")
     for name in COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"helpers.{name}")
+            module = importlib.import_module(name)
         except ModuleNotFoundError as err:
-            if err.name != f"helpers.{name}":  # a real missing dependency: say so
+            if not name.startswith(err.name or "<none>"):  # a real missing dependency: say so
                 raise
             continue
         module.register(subparsers)

@@ -15,10 +15,8 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-CLASS_NAMES = (
-    "Bread", "Dairy product", "Dessert", "Egg", "Fried food", "Meat",
-    "Noodles/Pasta", "Rice", "Seafood", "Soup", "Vegetable/Fruit",
-)
+from helpers.classes import CLASS_NAMES
+
 IMAGE_SIZE = 128
 _NAME = re.compile(r"^(\d+)_(\d+)$")
 _SUFFIXES = {".jpg", ".jpeg", ".png"}

@@ -68,7 +68,7 @@ def load_observation(data_dir: str | Path | None = None, checkpoint: str | Path 
     """
     embedded = data_dir is None
     if embedded:
-        from helpers.synthetic import ensure_embedded
+        from helpers.bundle.synthetic import ensure_embedded
 
         data_dir = ensure_embedded() / "food"
     dataset = FoodDataset(_resolve(data_dir))

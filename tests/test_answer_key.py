@@ -9,9 +9,9 @@ import pytest
 import torch
 from test_notebooks import CNN_NOTEBOOKS, QUESTION_HEADING, parameters_of, read
 
-from helpers import answer_key as ak
 from helpers import evidence as ev
 from helpers import paths
+from helpers.instructor import cnn_key as ak
 from helpers.questions import check, questions
 
 #: The specification's answer for the course data, as a pattern that exactly the right option(s) match.
@@ -199,4 +199,5 @@ def test_embedded_key_is_derived_from_the_data() -> None:
     stored = ak.letters(ak.read_key("embedded"))
     differ = {q: (stored.get(q), derived[q]) for q in derived if stored.get(q) != derived[q]}
     assert not differ, (f"data/keys/embedded.json disagrees with the measurements (stored, derived): {differ}; "
-                        "rerun helpers.answer_key.write_embedded_key() if the data or checkpoint changed on purpose")
+                        "rerun helpers.instructor.cnn_key.write_embedded_key() if the data or checkpoint changed "
+                        "on purpose")

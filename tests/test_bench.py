@@ -7,7 +7,7 @@ import re
 import pytest
 import torch
 
-from helpers import bench
+from helpers.bundle import bench
 
 
 def test_best_times_interleaves_rounds_and_keeps_each_jobs_shortest(monkeypatch: pytest.MonkeyPatch) -> None:

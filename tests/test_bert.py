@@ -18,8 +18,8 @@ from helpers import attention as attn
 from helpers import bert_models, fonts, paths
 from helpers import embeddings as emb
 from helpers.bert_examples import APPLE, QA, SenseSentence, all_chinese_text
-from helpers.bert_key import CONCEPTUAL_ANSWERS, depth_option, measured_answers, third_option, trend_option
 from helpers.bert_models import LoadedBert, ModelUnavailable, load_bert
+from helpers.instructor.bert_key import CONCEPTUAL_ANSWERS, depth_option, measured_answers, third_option, trend_option
 
 from conftest import report_time
 

@@ -25,8 +25,9 @@ from pathlib import Path
 import pytest
 
 from helpers import paths
-from helpers.lab import LabServer, prepare_notebooks
 from helpers.questions import questions
+
+from jupyter_lab import LabServer, prepare_notebooks
 
 CHROMIUM = os.environ.get("HW9_CHROMIUM", "/usr/bin/chromium")
 #: Flags that keep Chromium off the (closed) network and away from the GPU and sandbox it cannot use here.

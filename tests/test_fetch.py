@@ -23,10 +23,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import fetch, paths
+from helpers import paths
 from helpers.__main__ import main
+from helpers.bundle import fetch
+from helpers.bundle.fetch import BadArchive, FetchError, download, fetch_food11
 from helpers.data import CLASS_NAMES, FoodDataset
-from helpers.fetch import BadArchive, FetchError, download, fetch_food11
 
 #: Images per class generated in each split of the test archive.
 PER_CLASS = {"training": 2, "validation": 1, "evaluation": 1}

@@ -14,8 +14,8 @@ import nbformat
 import pytest
 from nbformat import v3, v4
 
-from helpers import grade
 from helpers.__main__ import main
+from helpers.instructor import grade
 from helpers.questions import questions
 
 # ---------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 from helpers import paths
-from helpers.run import run
+from helpers.bundle.run import run
 
 EXTERNAL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
 

@@ -3,7 +3,7 @@
 Static: committed without outputs, a tagged parameters cell first, every question 1-20 exactly once
 with exactly one literal ``answer(N, "")`` cell right under it, no machinery in code cells.
 Execution (marked slow): papermill runs each notebook with the ``quick`` profile of
-:mod:`helpers.run`; the figures must not be blank; then nbval (lax mode) runs each executed notebook
+:mod:`helpers.bundle.run`; the figures must not be blank; then nbval (lax mode) runs each executed notebook
 *twice in one kernel* and compares the outputs of the cells marked ``# NBVAL_CHECK_OUTPUT`` (the
 printed measurements) with papermill's, so hidden state or unseeded randomness fails the test.
 """
@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 
 from helpers import paths
+from helpers.bundle.run import PROFILES
 from helpers.questions import questions
-from helpers.run import PROFILES
 
 from conftest import report_time
 

@@ -9,8 +9,9 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from helpers import paths, release
+from helpers import paths
 from helpers.__main__ import main
+from helpers.instructor import release
 
 KEY = {"dataset": "course", "description": "test key",
        "questions": {str(n): {"answer": a, "points": 1} for n, a in
@@ -37,11 +38,12 @@ def answered_notebook(answers: dict[int, str]) -> str:
 def bundle(tmp_path: Path) -> Path:
     """A miniature bundle with everything the release must keep out."""
     root = tmp_path / "bundle"
-    for folder in ("notebooks", "helpers", "data/keys", "data/cache", "data/fonts", "tests", ".ci"):
+    for folder in ("notebooks", "helpers/instructor", "data/keys", "data/cache", "data/fonts", "tests", ".ci"):
         (root / folder).mkdir(parents=True)
     (root / "notebooks" / "01_lime.ipynb").write_text(answered_notebook({1: "", 2: "", 3: ""}))
     (root / "notebooks" / "picture.png").write_bytes(b"\x89PNG fake")
-    for name in ("__init__.py", "questions.py", "data.py", "grade.py", "release.py"):
+    for name in ("__init__.py", "questions.py", "data.py", "instructor/__init__.py", "instructor/grade.py",
+                 "instructor/release.py"):
         (root / "helpers" / name).write_text(f'"""{name}"""\n')
     (root / "helpers" / "__pycache__").mkdir()
     (root / "helpers" / "__pycache__" / "data.cpython-311.pyc").write_bytes(b"\0compiled")
@@ -83,7 +85,7 @@ def test_release_holds_stripped_student_material_only(bundle: Path, tmp_path: Pa
     ("notebooks/filled.ipynb", answered_notebook({1: "B", 2: "AC", 3: "D", 4: "A"}), "agree with key"),
     ("notebooks/run.ipynb", nbformat.writes(nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("1", execution_count=1)])), "has outputs"),
-    ("helpers/grade.py", "'''grading'''\n", "instructor-only module"),
+    ("helpers/instructor/grade.py", "'''grading'''\n", "instructor-only module"),
 ])
 def test_leak_check_catches_planted_material(bundle: Path, tmp_path: Path, where: str, content: str,
                                              finding: str) -> None:

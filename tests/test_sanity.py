@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from helpers.attribution import chance_mass, mass_on_mask, randomized_copy
+from helpers.bundle.synthetic import ensure_embedded
 from helpers.data import FoodDataset
 from helpers.evidence import rank_correlation
 from helpers.filters import filter_activation
@@ -25,7 +26,6 @@ from helpers.lime_explain import lime_explain, weight_maps
 from helpers.model import load_model
 from helpers.saliency import saliency
 from helpers.smoothgrad import smoothgrad
-from helpers.synthetic import ensure_embedded
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,8 @@ from skimage.morphology import convex_hull_image
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
-from helpers import data, paths, synthetic
+from helpers import data, paths
+from helpers.bundle import synthetic
 
 SMALL = {"training": 3, "validation": 1, "evaluation": 1}
 NAME = re.compile(r"^(\d+)_(\d+)\.jpg$")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers.bundle.train import evaluate, train
 from helpers.model import load_model
-from helpers.train import evaluate, train
 from tests.conftest import write_images
 
 

@@ -3,7 +3,7 @@
 The measured questions (21, 22, 24-27) are answered by ``measured_answers``: it runs the same
 measurements the notebooks' evidence cells print, on the notebooks' default settings, and maps each to a
 letter with the simple rules below (the options as the notebooks print them). The conceptual questions
-(23, 28) have the same answer for every BERT. ``python -m helpers.bert_key`` derives the answers on the
+(23, 28) have the same answer for every BERT. ``python -m helpers.instructor.bert_key`` derives the answers on the
 packaged offline model and merges them into ``data/keys/embedded.json`` (and the conceptual ones into
 ``course.json``), keeping every other entry; ``tests/test_bert.py`` re-derives them. The course key's
 measured answers need the course's models: ``measured_answers(load_bert("bert-base-uncased"),
@@ -85,8 +85,8 @@ def write_keys() -> dict[int, str]:
     The measured answers for the course's models (bert-base-chinese, a QA-finetuned BERT) come from
     ``measured_answers`` run on those models, online.
     """
-    from helpers.answer_key import write_key
     from helpers.bert_models import load_bert
+    from helpers.instructor.cnn_key import write_key
 
     bert = load_bert(None, verbose=False)
     answers = {**measured_answers(bert, bert, bert), **CONCEPTUAL_ANSWERS}

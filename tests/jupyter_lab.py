@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from helpers import paths
-from helpers.run import PROFILES, notebooks
+from helpers.bundle.run import PROFILES, notebooks
 
 #: JupyterLab settings for a quiet, offline lab (no news feed, no update check) that records each
 #: cell's execution time in its metadata (so a test can find slow cells).

@@ -56,6 +56,7 @@ from scipy import ndimage
 from tqdm.auto import tqdm
 
 from helpers import paths
+from helpers.classes import CLASS_NAMES
 
 #: Bump whenever the drawing changes: ensure_embedded() regenerates caches with another version.
 VERSION = "food11-synthetic-v4"
@@ -63,21 +64,6 @@ VERSION = "food11-synthetic-v4"
 #: Images per class in each split (Food-11's folder names).
 SPLITS = {"training": 200, "validation": 40, "evaluation": 40}
 
-#: Food-11 classes in the course's order (the same as helpers.data.CLASS_NAMES; kept here so the
-#: generator's worker processes need not import torch).
-CLASS_NAMES = (
-    "Bread",
-    "Dairy product",
-    "Dessert",
-    "Egg",
-    "Fried food",
-    "Meat",
-    "Noodles/Pasta",
-    "Rice",
-    "Seafood",
-    "Soup",
-    "Vegetable/Fruit",
-)
 
 #: The ten observation images (file stems in ``food/``, sorted as the course indexes them 0..9).
 OBSERVATION = [

@@ -255,8 +255,8 @@ def print_table(rows: list[Row], limit: float, tie: float = 0.0) -> dict[str, li
 def _inputs(n_needed: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, str]:
     """The embedded observation images (tiled to ``n_needed``) or, without them, smooth random images."""
     try:
+        from helpers.bundle.synthetic import ensure_embedded
         from helpers.data import FoodDataset
-        from helpers.synthetic import ensure_embedded
 
         dataset = FoodDataset(ensure_embedded() / "food")
         images, labels = dataset.getbatch(range(len(dataset)))
@@ -276,7 +276,7 @@ def _model(checkpoint: str | None, device: torch.device) -> tuple[nn.Module, str
     if checkpoint is not None or paths.EMBEDDED_CHECKPOINT.is_file():
         model = load_model(checkpoint, device)
         return model, f"{checkpoint or paths.EMBEDDED_CHECKPOINT} (widths {model.widths})"
-    from helpers.train import EMBEDDED_HIDDEN, EMBEDDED_WIDTHS
+    from helpers.bundle.train import EMBEDDED_HIDDEN, EMBEDDED_WIDTHS
 
     torch.manual_seed(0)
     model = Classifier(EMBEDDED_WIDTHS, EMBEDDED_HIDDEN).to(device).eval()

@@ -319,6 +319,6 @@ def derive_embedded_key(obs=None, progress: bool = False) -> dict[int, str]:
 def write_embedded_key(obs=None, progress: bool = True) -> Path:
     """Derive the embedded key and store it in ``data/keys/embedded.json`` (other questions' entries kept)."""
     return write_key("embedded", "embedded",
-                     "Embedded synthetic data and checkpoint; questions 1-20 derived by helpers.answer_key "
+                     "Embedded synthetic data and checkpoint; questions 1-20 derived by helpers.instructor.cnn_key "
                      "from measurements with the course's default parameters.",
                      derive_embedded_key(obs, progress))

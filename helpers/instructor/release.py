@@ -4,9 +4,8 @@ What the release holds (a whitelist, so new instructor files stay out by default
 
 - ``notebooks/``: every file; notebooks with outputs, execution counts and run metadata stripped, and
   cells tagged ``instructor`` removed (tag a cell so to keep evidence or solutions out of the release);
-- ``helpers/``: the package, without the instructor-only modules ``grade.py`` (grading), ``release.py``
-  (this file), ``answer_key.py`` and ``bert_key.py`` (key derivation); ``python -m helpers`` skips
-  commands whose module is absent;
+- ``helpers/``: the package, without its instructor folder ``helpers/instructor/`` (grading, this file,
+  the keys and their derivation); ``python -m helpers`` skips commands whose module is absent;
 - ``data/``: everything except ``data/keys/`` (answer keys) and ``data/cache/`` (generated, large);
 - the top-level README, LICENSE, requirements.txt, environment.yml, pyproject.toml, Makefile, .gitignore.
 
@@ -31,8 +30,8 @@ from typing import Any
 
 from helpers import paths
 
-# Instructor-only: grading, this file, and the modules that derive the answer keys.
-INSTRUCTOR_MODULES = ("grade.py", "release.py", "answer_key.py", "bert_key.py")
+#: Instructor-only: the whole subpackage (grading, this file, the keys and their derivation).
+INSTRUCTOR_PACKAGE = "instructor"
 INSTRUCTOR_TAG = "instructor"
 TOP_LEVEL_FILES = ("README.md", "LICENSE", "LICENSE.md", "requirements.txt", "environment.yml",
                    "pyproject.toml", "Makefile", ".gitignore")
@@ -111,7 +110,7 @@ def copy_bundle(root: Path, target: Path) -> list[Path]:
             put(path, rel)
     for path in _files(root / "helpers") if (root / "helpers").is_dir() else ():
         rel = path.relative_to(root)
-        if rel.parts[1:] not in ((name,) for name in INSTRUCTOR_MODULES) and path.suffix != ".pyc":
+        if rel.parts[1] != INSTRUCTOR_PACKAGE and path.suffix != ".pyc":
             put(path, rel)
     for path in _files(root / "data") if (root / "data").is_dir() else ():
         rel = path.relative_to(root)
@@ -225,7 +224,7 @@ def find_leaks(folder: Path, keys: Sequence[dict[str, Any]] = ()) -> list[str]:
         parts = path.relative_to(folder).parts
         if parts[0] == "data" and len(parts) > 2 and parts[1] == "keys":
             problems.append(f"{rel}: the answer keys folder data/keys/ must not be released.")
-        if parts[0] == "helpers" and parts[-1] in INSTRUCTOR_MODULES:
+        if parts[:2] == ("helpers", INSTRUCTOR_PACKAGE):
             problems.append(f"{rel}: instructor-only module.")
         data = path.read_bytes()
         for name, text in verbatim:
