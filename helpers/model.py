@@ -8,6 +8,8 @@ course's 14.16M-parameter model; the embedded default is a narrow variant with t
 
 from __future__ import annotations
 
+import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,41 @@ def _shape_from_state(state: dict[str, torch.Tensor]) -> tuple[tuple[int, ...], 
     return widths, int(hidden)
 
 
+#: How the files people mistake for checkpoints begin (the first bytes), to name what was passed instead.
+_OTHER_FORMATS = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
+                  b"%PDF": "a PDF document", b"\x1f\x8b": "a gzip archive", b"{": "a JSON or text file"}
+
+
+def _read_checkpoint(path: Path) -> Any:
+    """``torch.load`` of tensors and plain containers only, with our own message when that fails.
+
+    Files that ``torch.save`` writes begin with a zip header (PyTorch >= 1.6) or a pickle's protocol
+    byte 0x80 (older releases); anything else is named (an image, a text file) and refused unread.
+    Torch's own message is not passed on: it suggests ``weights_only=False``, which can run code from the file.
+    """
+    with path.open("rb") as file:
+        head = file.read(8)
+    if not head.startswith((b"PK\x03\x04", b"\x80")):
+        kind = "an empty file" if not head else next(
+            (name for magic, name in _OTHER_FORMATS.items() if head.startswith(magic)),
+            "a text file" if head.isascii() else "in a format that torch.save does not write")
+        raise CheckpointError(f"cannot read checkpoint {path}: it is {kind}, not a PyTorch checkpoint. Pass the "
+                              ".pt/.pth file that torch.save wrote, or checkpoint=None for the embedded default.")
+    try:
+        # map_location: the course saved its checkpoint on a GPU.
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:  # an object other than tensors, numbers, strings and containers
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(err))
+        what = f"a Python object of type {found.group(1)}" if found else "a Python object other than tensors"
+        raise CheckpointError(
+            f"cannot read checkpoint {path}: it stores {what}, and the bundle loads only tensors and plain "
+            "containers (unpickling other objects can run code from the file). Re-save the weights alone: "
+            "torch.save({'model_state_dict': model.state_dict()}, path).") from None
+    except Exception as err:  # a damaged zip, a truncated download, a zip that torch.save did not write
+        raise CheckpointError(f"cannot read checkpoint {path}: the file is damaged or was not written by "
+                              f"torch.save ({type(err).__name__}). Download or copy it again.") from None
+
+
 def load_state(checkpoint: str | Path) -> dict[str, torch.Tensor]:
     """Read a checkpoint file onto the CPU: the course's dict (``model_state_dict``) or a bare state dict."""
     path = Path(checkpoint)
@@ -95,11 +132,7 @@ def load_state(checkpoint: str | Path) -> dict[str, torch.Tensor]:
             f"checkpoint {path} does not exist. Pass checkpoint=None for the embedded default, "
             "or train one with `python -m helpers train --data FOLDER`."
         )
-    try:
-        # map_location: the course saved its checkpoint on a GPU.
-        obj: Any = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise CheckpointError(f"cannot read checkpoint {path}: {err}. Is it a PyTorch .pt/.pth file?") from err
+    obj = _read_checkpoint(path)
     if isinstance(obj, dict) and "model_state_dict" in obj:
         obj = obj["model_state_dict"]
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 from torch import nn
 
 from helpers.model import CheckpointError, Classifier, load_model, pick_device, save_checkpoint
@@ -73,7 +75,7 @@ def test_missing_keys_are_listed(tmp_path: Path, tiny_model: Classifier) -> None
 
 def test_not_a_checkpoint(tmp_path: Path) -> None:
     (tmp_path / "x.pt").write_text("not a checkpoint")
-    with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+    with pytest.raises(CheckpointError, match="cannot read checkpoint .* it is a text file"):
         load_model(tmp_path / "x.pt", "cpu")
     torch.save({"weights": [1, 2]}, tmp_path / "y.pt")
     with pytest.raises(CheckpointError, match="neither a state dict"):
@@ -81,6 +83,33 @@ def test_not_a_checkpoint(tmp_path: Path) -> None:
     torch.save({"foo.weight": torch.zeros(2)}, tmp_path / "z.pt")
     with pytest.raises(CheckpointError, match="not a state dict of the course classifier"):
         load_model(tmp_path / "z.pt", "cpu")
+
+
+def read_error(path: Path) -> str:
+    """The message load_model gives for ``path``, with every exception chained to it."""
+    with pytest.raises(CheckpointError) as caught:
+        load_model(path, "cpu")
+    chain, error = [], caught.value
+    while error is not None:
+        chain.append(str(error))
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    return "\n".join(chain)
+
+
+def test_files_that_are_not_checkpoints_get_our_message_without_unsafe_advice(tmp_path: Path,
+                                                                              tiny_model: Classifier) -> None:
+    Image.new("RGB", (8, 8)).save(tmp_path / "photo.pt", format="PNG")
+    Image.new("RGB", (8, 8)).save(tmp_path / "photo.pth", format="JPEG")
+    (tmp_path / "empty.pt").write_bytes(b"")
+    torch.save({"model_state_dict": tiny_model.state_dict(), "best": np.float64(0.5)}, tmp_path / "numpy.pt")
+    torch.save(tiny_model.state_dict(), tmp_path / "whole.pt")
+    (tmp_path / "cut.pt").write_bytes((tmp_path / "whole.pt").read_bytes()[:2000])
+    expected = {"photo.pt": "it is a PNG image", "photo.pth": "it is a JPEG image", "empty.pt": "an empty file",
+                "numpy.pt": "it stores a Python object of type numpy", "cut.pt": "damaged"}
+    for name, phrase in expected.items():
+        message = read_error(tmp_path / name)
+        assert message.startswith(f"cannot read checkpoint {tmp_path / name}: ") and phrase in message, message
+        assert "weights_only" not in message and len(message) < 400, message
 
 
 def test_missing_file_says_how_to_get_one(tmp_path: Path) -> None:
