@@ -77,20 +77,23 @@ def test_label_out_of_range(tmp_path: Path) -> None:
         FoodDataset(tmp_path)
 
 
-def test_truncated_image_names_the_file(tmp_path: Path) -> None:
-    write_images(tmp_path, ["0_0", "1_0"], size=(128, 128))
+def test_truncated_image_is_reported_by_path_and_skipped(tmp_path: Path, capsys) -> None:
+    write_images(tmp_path, ["0_0", "1_0", "2_0"], size=(128, 128))
     data = (tmp_path / "1_0.jpg").read_bytes()
     (tmp_path / "1_0.jpg").write_bytes(data[: len(data) // 2])
     ds = FoodDataset(tmp_path)
-    assert ds.getbatch([0])[0].shape[0] == 1  # the good one still loads
-    with pytest.raises(DataError, match="1_0.jpg.*corrupt or truncated"):
-        ds.getbatch([1])
+    images, labels, kept = ds.load([0, 1, 2])
+    assert images.shape[0] == 2 and labels.tolist() == [0, 2] and kept == [0, 2]
+    assert list(ds.unreadable) == [tmp_path / "1_0.jpg"]
+    err = capsys.readouterr().err
+    assert "1_0.jpg" in err and "1 unreadable image(s)" in err
 
 
-def test_not_an_image(tmp_path: Path) -> None:
+def test_not_an_image_is_skipped_by_getbatch(tmp_path: Path) -> None:
+    write_images(tmp_path, ["1_0"])
     (tmp_path / "0_0.jpg").write_text("hello")
-    with pytest.raises(DataError, match="0_0.jpg"):
-        FoodDataset(tmp_path).getbatch([0])
+    images, labels = FoodDataset(tmp_path).getbatch([0, 1])
+    assert images.shape == (1, 3, 128, 128) and labels.tolist() == [1]
 
 
 def test_index_out_of_range(food_folder: Path) -> None:

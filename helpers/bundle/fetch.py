@@ -3,26 +3,30 @@
 The course's download links are dead, so the student brings the archive: a URL (downloaded with HTTP
 Range resume into a ``.part`` file, retried when the connection breaks, sha256-checked when
 ``--sha256`` is given) or a local zip / tar(.gz) file. The archive is checked before anything is
-written (no absolute paths, no ``..``, no links), unpacked into a temporary folder beside the target and
-only then moved in, so a failure never leaves half a data set and never touches the user's own files.
+written (no absolute paths, no ``..``, no links, no member that would inflate far beyond a photo), unpacked
+into a temporary folder beside the target and only then moved in, so a failure never leaves half a data
+set and never touches the user's own files.
 
 Layouts understood (the split folders are found at any depth, so a top folder such as ``food-11/`` or
 an older copy's ``training/labeled/00/`` is fine; images are flattened into their split):
 
-    <anything>/training/.../<label>_<n>.jpg    -> <target>/training/
-    <anything>/validation/.../<label>_<n>.jpg  -> <target>/validation/
-    <anything>/evaluation/.../<label>_<n>.jpg  -> <target>/evaluation/
-    <anything>/food/<label>_<n>.jpg             -> <target>/food/   (the course's ten observed images)
+    <anything>/training/.../<label>_<n>.jpg         -> <target>/training/<label>_<n>.jpg  (the course's copy)
+    <anything>/training/<Class name>/.../<any>.jpg  -> <target>/training/<label>_<k>.jpg  (Kaggle's
+                                                        food11-image-dataset; k = 0, 1, ... per class)
+    the same for validation/ and evaluation/
+    <anything>/food/<label>_<n>.jpg                 -> <target>/food/   (the course's ten observed images)
 
-Folders named train/, val(id)/, test(ing)/ or eval/ count as training/, validation/, evaluation/; files
-under an ``unlabeled/`` folder, and files not named ``<label>_<n>.jpg``, are left out. An archive of one
-flat folder of ``<label>_<n>.jpg`` files is taken as the ``food/`` folder.
+Class names are matched whatever their spelling ("Dairy product", "dairy_product", "Noodles-Pasta",
+``Noodles/Pasta/``, "Vegetable-Fruit"). Folders named train/, val(id)/, test(ing)/ or eval/ count as
+training/, validation/, evaluation/. Files under an ``unlabeled/`` folder, in folders that are no class,
+or that are no .jpg/.jpeg/.png are left out and reported by folder. An archive without split folders,
+of one folder of ``<label>_<n>.jpg`` files or of class folders (a few photos of your own), is taken as
+the ``food/`` folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import os
 import re
@@ -41,24 +45,28 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from tqdm import tqdm
 
 from helpers import paths
-from helpers.data import CLASS_NAMES
+from helpers.classes import CLASS_NAMES, IMAGE_SUFFIXES, LABELLED_NAME, find_class, natural_key, split_of
+from helpers.files import sha256_of as _sha256
 
 #: Where Food-11 is laid out by default (git-ignored).
 DEFAULT_TARGET = paths.DATA / "food-11"
 SPLITS = ("training", "validation", "evaluation", "food")
-#: Folder names that mean a split in the copies of Food-11 found in the wild.
-SPLIT_ALIASES = {
-    "training": "training", "train": "training",
-    "validation": "validation", "valid": "validation", "val": "validation",
-    "evaluation": "evaluation", "eval": "evaluation", "test": "evaluation", "testing": "evaluation",
-    "food": "food",
+#: The layouts an archive can be in, as the summary names them.
+LAYOUTS = {
+    "course": "files named <label>_<n>.jpg in split folders (the course's Food-11)",
+    "classes": "class folders (Kaggle's food11-image-dataset, or photos sorted by class)",
+    "food": "one folder of <label>_<n>.jpg files (the course's food/ folder)",
 }
-_IMAGE = re.compile(r"^(\d+)_(\d+)\.(jpe?g|png)$", re.IGNORECASE)
+#: A photo is a few MB at most: a member declaring more is refused before anything is written.
+MAX_MEMBER = 50 * 2**20
+#: Photos hardly compress: a member, or the archive's images together, inflating more is refused.
+MAX_RATIO = 100
+_RATIO_FLOOR = 1 << 20  # below a MiB a member cannot do harm, whatever its ratio
 _CHUNK = 1 << 16
 #: HTTP statuses worth retrying (the server or a proxy may recover); anything else 4xx/5xx is final.
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -89,13 +97,9 @@ def _content_range_start(header: str | None) -> int | None:
 
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, with a progress bar (Food-11 is about 1 GB)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f, tqdm(total=path.stat().st_size, unit="B", unit_scale=True,
-                                     unit_divisor=1024, desc=f"sha256 {path.name}", leave=False) as bar:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-            bar.update(len(block))
-    return digest.hexdigest()
+    with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, unit_divisor=1024,
+              desc=f"sha256 {path.name}", leave=False) as bar:
+        return _sha256(path, bar.update)
 
 
 def _check_sha256(path: Path, expected: str | None, delete_if_wrong: bool) -> None:
@@ -224,8 +228,9 @@ class Member:
     """One file of an archive: its name inside the archive and how to read it."""
 
     name: str
-    size: int
+    size: int  # bytes it declares
     open: Callable[[], BinaryIO]
+    packed: int | None = None  # compressed bytes (zip); None when the format does not say (tar)
 
 
 @dataclass
@@ -233,8 +238,9 @@ class Plan:
     """Which archive files go where: ``files[split]`` maps a destination name to its member."""
 
     files: dict[str, dict[str, Member]] = field(default_factory=dict)
-    ignored: list[str] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (member name, why it was left out)
     notes: list[str] = field(default_factory=list)
+    layouts: set[str] = field(default_factory=set)  # values of LAYOUTS recognised
 
     @property
     def size(self) -> int:
@@ -268,7 +274,8 @@ def _zip_members(archive: Path, zf: zipfile.ZipFile) -> Iterator[tuple[str, Memb
         _checked_parts(info.filename, archive)
         if info.is_dir():
             continue
-        yield info.filename, Member(info.filename, info.file_size, lambda info=info: zf.open(info))
+        yield info.filename, Member(info.filename, info.file_size, lambda info=info: zf.open(info),
+                                    info.compress_size)
 
 
 def _tar_members(archive: Path, tf: tarfile.TarFile) -> Iterator[tuple[str, Member]]:
@@ -345,42 +352,91 @@ def _corrupt(archive: Path, err: BaseException) -> BadArchive:
 
 
 def plan_layout(archive: Archive) -> Plan:
-    """Decide where each ``<label>_<n>.jpg`` of the archive goes (see the module docstring)."""
+    """Decide where each image of the archive goes (see the module docstring); refuse bombs before writing."""
     plan = Plan()
-    loose: dict[tuple[str, ...], list[tuple[str, Member]]] = {}
+    found: list[_Found] = []
     for name, member in archive.members():
-        parts = _checked_parts(name, archive.path)
-        base, folders = parts[-1], [p.lower() for p in parts[:-1]]
-        if "__macosx" in folders or base.startswith("."):
-            continue  # macOS resource forks and hidden files
-        if not _IMAGE.match(base) or any(f in ("unlabeled", "unlabelled") for f in folders):
-            plan.ignored.append(name)
-            continue
-        split = next((SPLIT_ALIASES[f] for f in reversed(folders) if f in SPLIT_ALIASES), None)
-        if split is None:
-            loose.setdefault(parts[:-1], []).append((base, member))
-            continue
-        _add(plan, split, base, member, archive.path)
-    if loose and not plan.files and len(loose) == 1:
-        (folder, members), = loose.items()
-        where = "/".join(folder) or "the archive's top level"
-        plan.notes.append(f"no training/validation/evaluation/food folder found: the {len(members)} images "
+        item = _classify(_checked_parts(name, archive.path), member)
+        if isinstance(item, str):
+            plan.ignored.append((name, item))
+        elif item is not None:
+            found.append(item)
+    in_splits = [f for f in found if f.split is not None]
+    loose = [f for f in found if f.split is None]
+    roots = {f.root for f in loose}
+    if loose and not in_splits and len(roots) == 1:
+        where = "/".join(*roots) or "the archive's top level"
+        plan.notes.append(f"no training/validation/evaluation/food folder found: the {len(loose)} images "
                           f"of {where} were laid out as food/")
-        for base, member in members:
-            _add(plan, "food", base, member, archive.path)
+        in_splits = [_Found("food", *f[1:]) for f in loose]
     else:
-        plan.ignored += [m.name for members in loose.values() for _, m in members]
+        plan.ignored += [(f.member.name, "outside a training/, validation/, evaluation/ or food/ folder")
+                         for f in loose]
+    _place(plan, in_splits, archive.path)
     if not plan.files:
+        folders = sorted({n.rsplit("/", 1)[0] + "/" for n, _ in plan.ignored if "/" in n})[:8]
         raise FetchError(
-            f"{archive.path.name} holds no images named '<label>_<number>.jpg' in a training/, validation/, "
-            "evaluation/ or food/ folder. Is it the Food-11 archive (or the course's food/ folder)?"
+            f"{archive.path.name} holds no Food-11 images: neither files named '<label>_<number>.jpg' nor class "
+            f"folders ({', '.join(CLASS_NAMES)}; any spelling) in a training/, validation/, evaluation/ or food/ "
+            f"folder. Folders found: {', '.join(folders) or 'none'}. Is it Food-11 (or the course's food/ folder)?"
         )
-    labels = {int(_IMAGE.match(b)[1]) for split in plan.files.values() for b in split}
+    labels = {int(LABELLED_NAME.match(b)[1]) for split in plan.files.values() for b in split}
     wrong = sorted(b for b in labels if b >= len(CLASS_NAMES))
     if wrong:
         raise FetchError(f"{archive.path.name} has labels {wrong[:5]}, but Food-11 has classes "
                          f"0..{len(CLASS_NAMES) - 1}; is it the Food-11 archive?")
+    _refuse_bombs(plan, archive.path)
     return plan
+
+
+class _Found(NamedTuple):
+    """An image of the archive: its split (None: outside any), label, layout, sort key and member."""
+
+    split: str | None
+    label: int
+    layout: str  # "course" (named <label>_<n>.jpg) or "classes" (in a class folder)
+    key: tuple  # order within its class: the file name, or the path below the split, digits by value
+    root: tuple[str, ...]  # the folder that holds it (course) or its class folder (classes)
+    member: Member
+
+
+def _classify(parts: tuple[str, ...], member: Member) -> _Found | str | None:
+    """Where one archive file belongs: a _Found, the reason it is left out, or None for hidden files."""
+    base, folders = parts[-1], parts[:-1]
+    if any(p.startswith(".") or p.lower() == "__macosx" for p in parts):
+        return None  # macOS resource forks and hidden files
+    if PurePosixPath(base).suffix.lower() not in IMAGE_SUFFIXES:
+        return "not a .jpg, .jpeg or .png image"
+    if any(f.lower() in ("unlabeled", "unlabelled") for f in folders):
+        return "in an unlabeled/ folder (images without a class)"
+    at = next((i for i in range(len(folders) - 1, -1, -1) if split_of(folders[i])), None)
+    split = None if at is None else split_of(folders[at])
+    below = folders if at is None else folders[at + 1:]
+    start = 0 if at is None else at + 1
+    in_class = find_class(below)
+    if in_class is not None:
+        label, position = in_class
+        key = natural_key("/".join(parts[start:]))
+        return _Found(split, label, "classes", key, folders[:start + position], member)
+    match = LABELLED_NAME.match(base)
+    if match is not None:
+        return _Found(split, int(match[1]), "course", natural_key(base), folders, member)
+    if below:
+        return f"folder {below[-1]!r} is no Food-11 class ({', '.join(CLASS_NAMES)}; any spelling)"
+    return "not named '<label>_<number>.jpg' and not in a class folder"
+
+
+def _place(plan: Plan, found: list[_Found], archive: Path) -> None:
+    """Destination names: a course-named file keeps its name; class-folder images become
+    ``<label>_<n><ext>``, numbered 0, 1, ... per split and class in the order of their paths."""
+    numbered: Counter[tuple[str, int]] = Counter()
+    for item in sorted(found, key=lambda f: (f.split, f.label, f.layout, f.key)):
+        plan.layouts.add(LAYOUTS["food" if item.split == "food" and item.layout == "course" else item.layout])
+        base = PurePosixPath(item.member.name).name
+        if item.layout == "classes":
+            base = f"{item.label}_{numbered[item.split, item.label]}{PurePosixPath(base).suffix.lower()}"
+            numbered[item.split, item.label] += 1
+        _add(plan, item.split, base, item.member, archive)
 
 
 def _add(plan: Plan, split: str, base: str, member: Member, archive: Path) -> None:
@@ -392,6 +448,25 @@ def _add(plan: Plan, split: str, base: str, member: Member, archive: Path) -> No
             "keep one)."
         )
     files[base] = member
+
+
+def _refuse_bombs(plan: Plan, archive: Path) -> None:
+    """Refuse, before anything is written, members (or an archive) that inflate far beyond what photos do."""
+    def refuse(why: str) -> BadArchive:
+        return BadArchive(f"refused {archive.name}: {why}. Food-11 photos are a few hundred kB each and hardly "
+                          "compress, so this is a decompression bomb or not Food-11. Nothing was unpacked.")
+
+    for member in (m for split in plan.files.values() for m in split.values()):
+        if member.size > MAX_MEMBER:
+            raise refuse(f"member {member.name!r} declares {member.size / 2**20:,.0f} MB "
+                         f"(more than {MAX_MEMBER // 2**20} MB)")
+        if member.packed is not None and member.size > max(MAX_RATIO * member.packed, _RATIO_FLOOR):
+            raise refuse(f"member {member.name!r} inflates {member.size / max(member.packed, 1):,.0f}:1 "
+                         f"({member.packed:,} bytes to {member.size:,}; more than {MAX_RATIO}:1)")
+    packed = archive.stat().st_size
+    if plan.size > max(MAX_RATIO * packed, _RATIO_FLOOR):
+        raise refuse(f"its images inflate {plan.size / packed:,.0f}:1 ({packed:,} bytes to {plan.size:,}; "
+                     f"more than {MAX_RATIO}:1)")
 
 
 def _check_target(target: Path, splits: list[str], force: bool, note: str = "") -> None:
@@ -417,6 +492,20 @@ def _check_space(target: Path, needed: int) -> None:
                          f"at {existing}; free some space or choose another place with --to DIR.")
 
 
+def copy_member(member: Member, dest: Path, archive: Path) -> int:
+    """Write one member to ``dest``; stop with a BadArchive as soon as it yields more bytes than it declares."""
+    written = 0
+    with member.open() as src, open(dest, "wb") as dst:
+        for block in iter(lambda: src.read(_CHUNK), b""):
+            written += len(block)
+            if written > member.size:
+                raise BadArchive(f"refused {archive.name}: member {member.name!r} inflates past the "
+                                 f"{member.size:,} bytes it declares (stopped after {written:,}); the archive "
+                                 "is forged or damaged. Nothing was laid out.")
+            dst.write(block)
+    return written
+
+
 def unpack(archive: Archive, plan: Plan, target: Path) -> list[str]:
     """Write the planned images into ``target``; return warnings (e.g. user files kept beside them).
 
@@ -433,8 +522,7 @@ def unpack(archive: Archive, plan: Plan, target: Path) -> list[str]:
                 (staging / split).mkdir()
                 for base, member in files.items():
                     try:
-                        with member.open() as src, open(staging / split / base, "wb") as dst:
-                            shutil.copyfileobj(src, dst, _CHUNK)
+                        copy_member(member, staging / split / base, archive.path)
                     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as err:
                         if isinstance(err, OSError) and err.errno is not None:
                             raise  # a real disk problem (full, permissions): let its own message show
@@ -520,17 +608,21 @@ def fetch_food11(source: str | Path, target: Path = DEFAULT_TARGET, sha256: str 
 
 
 def summary(target: Path, plan: Plan) -> str:
-    """Images per split and per class, and the parameters that point the bundle at them."""
+    """Layout recognised, images per split and per class, what was left out, and the parameters to use."""
     splits = [s for s in SPLITS if s in plan.files]
-    counts = {s: Counter(int(_IMAGE.match(b)[1]) for b in plan.files[s]) for s in splits}
-    lines = [f"Food-11 laid out in {target}:", f"  {'class':18s}" + "".join(f"{s:>12s}" for s in splits)]
+    counts = {s: Counter(int(LABELLED_NAME.match(b)[1]) for b in plan.files[s]) for s in splits}
+    lines = [f"Food-11 laid out in {target}", *(f"  layout recognised: {name}" for name in sorted(plan.layouts)),
+             f"  {'class':18s}" + "".join(f"{s:>12s}" for s in splits)]
     for label, name in enumerate(CLASS_NAMES):
         lines.append(f"  {label:2d} {name:15s}" + "".join(f"{counts[s][label]:12d}" for s in splits))
     lines.append(f"  {'total':18s}" + "".join(f"{sum(counts[s].values()):12d}" for s in splits))
     lines += [f"note: {n}" for n in plan.notes]
     if plan.ignored:
-        lines.append(f"ignored {len(plan.ignored)} archive file(s) outside the splits or not named "
-                     f"'<label>_<n>.jpg', e.g. {', '.join(plan.ignored[:3])}")
+        lines.append(f"left out {len(plan.ignored)} archive file(s):")
+        groups = Counter((str(PurePosixPath(name).parent) + "/", why) for name, why in plan.ignored)
+        lines += [f"  {folder} ({n} file(s)): {why}" for (folder, why), n in sorted(groups.items())[:12]]
+        if len(groups) > 12:
+            lines.append(f"  ... and {len(groups) - 12} more folder(s)")
     lines.append("Use it:")
     observed = "food" if "food" in splits else "evaluation" if "evaluation" in splits else splits[0]
     lines.append(f'  notebooks (parameters cell): data_dir = "{target / observed}"')

@@ -19,7 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from helpers import paths
-from helpers.data import CLASS_NAMES, DataError, FoodDataset
+from helpers.data import CLASS_NAMES, DataError, FoodDataset, split_folder
 from helpers.model import Classifier, load_model, load_state, pick_device, save_checkpoint
 
 EMBEDDED_WIDTHS = (16, 16, 32, 64, 64)
@@ -27,7 +27,7 @@ EMBEDDED_HIDDEN = 128
 
 
 def resolve_split(data: str | Path | None, split: str) -> Path:
-    """The folder of ``split`` under ``data`` (a Food-11 root), or ``data`` itself if it holds images.
+    """The folder of ``split`` under ``data`` (a Food-11 root, at any depth), or ``data`` itself if it holds images.
 
     ``data=None`` means the embedded synthetic data (generated on first use).
     """
@@ -35,8 +35,7 @@ def resolve_split(data: str | Path | None, split: str) -> Path:
         from helpers.bundle.synthetic import ensure_embedded
 
         return ensure_embedded() / split
-    data = Path(data).expanduser()
-    return data / split if (data / split).is_dir() else data
+    return split_folder(data, split)
 
 
 def load_split(folder: Path, progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
