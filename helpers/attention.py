@@ -18,6 +18,7 @@ import html
 import json
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -136,13 +137,49 @@ def head_patterns(attention: np.ndarray, tokens: Sequence[str]) -> dict[str, np.
     return {name: (attention * mask).sum(-1).mean(-1) for name, mask in masks.items()}
 
 
-def dominant_pattern(attention: np.ndarray, tokens: Sequence[str]) -> tuple[str, dict[str, int]]:
-    """The pattern that most heads follow (each head counted under its largest share), and the counts."""
-    shares = head_patterns(attention, tokens)
-    names = list(shares)
-    winner = np.argmax(np.stack([shares[n] for n in names]), axis=0)
-    counts = {n: int((winner == i).sum()) for i, n in enumerate(names)}
-    return max(counts, key=counts.get), counts
+@dataclass(frozen=True)
+class HeadPatterns:
+    """Which pattern each head follows: its largest share among special / self / neighbour / other.
+
+    ``shares`` maps each pattern to an L x H array (see ``head_patterns``); the printout counts the heads
+    per pattern, layer by layer.
+    """
+
+    shares: dict[str, np.ndarray]
+
+    @property
+    def winner(self) -> np.ndarray:
+        """L x H: index into ``names`` of each head's largest share."""
+        return np.argmax(np.stack([self.shares[n] for n in self.names]), axis=0)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.shares)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Heads per pattern over all layers."""
+        return {n: int((self.winner == k).sum()) for k, n in enumerate(self.names)}
+
+    @property
+    def dominant(self) -> str:
+        """The pattern most heads follow."""
+        counts = self.counts
+        return max(counts, key=counts.get)
+
+    def __str__(self) -> str:
+        per_layer = np.stack([(self.winner == k).sum(axis=1) for k in range(len(self.names))], axis=1)
+        lines = ["heads per pattern, layer by layer:", "layer  " + "  ".join(f"{n:>9}" for n in self.names)]
+        lines += [f"{layer:>5}  " + "  ".join(f"{int(c):>9}" for c in row) for layer, row in enumerate(per_layer, 1)]
+        lines.append("total  " + "  ".join(f"{c:>9}" for c in self.counts.values()))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def pattern_summary(attention: np.ndarray, tokens: Sequence[str]) -> HeadPatterns:
+    """Every head's shares (``head_patterns``) as a :class:`HeadPatterns` that counts them."""
+    return HeadPatterns(head_patterns(attention, tokens))
 
 
 def coreference_scores(attention: np.ndarray, pronoun: int, referent: int, other: int) -> np.ndarray:
@@ -153,6 +190,66 @@ def coreference_scores(attention: np.ndarray, pronoun: int, referent: int, other
     """
     attention = np.asarray(attention, dtype=float)
     return attention[:, :, pronoun, referent] - attention[:, :, pronoun, other]
+
+
+@dataclass(frozen=True)
+class Coreference:
+    """Which head links a pronoun to its referent rather than to the other candidate."""
+
+    tokens: list[str]  # T
+    attention: np.ndarray  # L x H x T x T
+    positions: dict[str, int]  # token positions of "pronoun", "referent", "other"
+    scores: np.ndarray  # L x H, see ``coreference_scores``
+
+    @property
+    def best(self) -> tuple[int, int]:
+        """(layer counted from 1, head counted from 0) of the largest score."""
+        layer, head = np.unravel_index(self.scores.argmax(), self.scores.shape)
+        return int(layer) + 1, int(head)
+
+    def _word(self, role: str) -> str:
+        return self.tokens[self.positions[role]]
+
+    def __str__(self) -> str:
+        layer, head = self.best
+        return (f"strongest link '{self._word('pronoun')}' -> '{self._word('referent')}' rather than "
+                f"'{self._word('other')}': layer {layer} of {self.scores.shape[0]}, head {head}, "
+                f"difference {self.scores.max():+.2f}")
+
+    __repr__ = __str__
+
+    def plot(self) -> plt.Figure:
+        """Heatmap of the scores, layers x heads (red = links to the referent, blue = to the other)."""
+        limit = float(np.abs(self.scores).max()) or 1.0
+        layers, heads = self.scores.shape
+        fig, ax = plt.subplots(figsize=(8, 0.45 * layers + 1.5), constrained_layout=True)
+        shown = ax.imshow(self.scores, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_xticks(range(heads))
+        ax.set_yticks(range(layers), [str(layer) for layer in range(1, layers + 1)])
+        ax.set_xlabel("head")
+        ax.set_ylabel("layer")
+        pronoun = self._word("pronoun")
+        ax.set_title(f"attention '{pronoun}' -> '{self._word('referent')}' minus '{pronoun}' -> "
+                     f"'{self._word('other')}'")
+        fig.colorbar(shown, ax=ax, label="difference of attention weights")
+        return fig
+
+    def plot_best(self) -> plt.Figure:
+        """The attention map of the head with the strongest link."""
+        return plot_attention(self.attention, self.tokens, *self.best)
+
+
+def coreference(bert, sentence: str, pronoun: int, referent: int, other: int) -> Coreference:
+    """Run ``bert`` on ``sentence`` and score every head; ``pronoun``, ``referent`` and ``other`` are
+    *word* indices (as the tokenizer splits words), e.g. ``coreference(bert, **COREFERENCE)``."""
+    from helpers.embeddings import word_token
+
+    tokens, maps = attention_maps(bert, sentence)
+    encoding = bert.encode(sentence)
+    positions = {role: word_token(encoding, index, sentence)
+                 for role, index in (("pronoun", pronoun), ("referent", referent), ("other", other))}
+    scores = coreference_scores(maps, positions["pronoun"], positions["referent"], positions["other"])
+    return Coreference(tokens, maps, positions, scores)
 
 
 _VIEW_CSS = """

@@ -13,6 +13,7 @@ one matching the model's language (``helpers.bert_models.LoadedBert.language``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -128,6 +129,17 @@ TREND_PAIR = (7, 6)
 
 #: The coreference sentence of the course's quiz: which head links "she" to "Jennie"?
 COREFERENCE = {"sentence": "Tom likes Jennie because she is cute", "pronoun": 4, "referent": 2, "other": 0}
+
+
+def qa_examples(language: str, names: Sequence[str] | None = None) -> tuple[QAExample, ...]:
+    """The QA examples in ``language`` ("en" or "zh"), all or those named (e.g. ["tesla", "afraid"])."""
+    if language not in QA:
+        raise ValueError(f"no QA examples in {language!r}; there are {sorted(QA)}.")
+    known = [ex.name for ex in QA[language]]
+    unknown = sorted(set(names or ()) - set(known))
+    if unknown or (names is not None and not names):
+        raise ValueError(f"unknown QA example(s) {unknown or names!r}: pick among {known}.")
+    return tuple(ex for ex in QA[language] if names is None or ex.name in names)
 
 
 def all_chinese_text() -> str:

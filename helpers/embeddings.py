@@ -1,15 +1,15 @@
-"""BERT's hidden states layer by layer: PCA pictures of QA examples, and the 蘋果 / "apple" analysis.
+"""BERT's hidden states layer by layer: the 蘋果 / "apple" analysis, and per-layer curves.
 
-- ``qa_hidden_states`` + ``plot_qa_layers``: every layer's token vectors of a question + context,
-  reduced to 2-D by PCA and scattered with the answer, question and context tokens marked, as in
-  van Aken et al. 2019, "How Does BERT Answer Questions? A Layer-Wise Analysis of Transformer
-  Representations" (CIKM, arXiv:1909.04925), which the course's figures come from.
 - ``word_vectors``: the hidden state of one chosen *word* per sentence (word index -> its first token
-  through the tokenizer's word-to-token mapping), at every layer.
+  through the tokenizer's word-to-token mapping), at every layer; ``sense_vectors`` wraps them for the
+  fruit / company sentences as a :class:`SenseVectors` that prints, plots and measures itself.
 - ``euclidean_distances`` / ``cosine_similarities`` (ours, checked against scikit-learn in the tests),
   ``plot_pairwise`` (values in the cells, sentences as tick labels) and ``separation_by_layer``
-  (within-sense vs. between-sense distance at each layer).
-- ``plot_by_layer``: any per-layer measurement as curves over the layers.
+  (within-sense vs. between-sense distance at each layer, Ethayarajh 2019, arXiv:1909.00512, measures
+  contextuality the same way).
+- ``LayerCurves`` / ``plot_by_layer``: any per-layer measurement as a printed table and as curves.
+
+The question-answering pictures (PCA per layer) are in :mod:`helpers.qa_layers`.
 
 Layers are counted as in ``hidden_states``: 0 = the input embeddings (token + position + segment,
 after LayerNorm), 1..L = the outputs of the L Transformer layers.
@@ -26,121 +26,9 @@ import torch
 from tqdm.auto import tqdm
 
 from helpers import fonts
-from helpers.bert_examples import QAExample, SenseSentence
+from helpers.bert_examples import APPLE, TREND_PAIR, SenseSentence
 
 METRICS = ("euclidean", "cosine")
-
-
-@dataclass
-class QAStates:
-    """Hidden states of one QA example."""
-
-    tokens: list[str]  # T
-    roles: list[str]  # T: "question", "context", "answer" or "special"
-    states: np.ndarray  # (L+1) x T x D
-
-
-def qa_hidden_states(bert, example: QAExample) -> QAStates:
-    """Tokenize question + context, run the model, and label each token's role.
-
-    A context token is an answer token when its character span overlaps the answer's span.
-    """
-    encoding = bert.encode(example.question, example.context, offsets=True)
-    output = bert.forward(encoding)
-    start = example.answer_start
-    end = start + len(example.answer)
-    roles = []
-    for seq, (a, b) in zip(encoding.sequence_ids(0), encoding["offset_mapping"][0].tolist(), strict=True):
-        if seq is None:
-            roles.append("special")
-        elif seq == 0:
-            roles.append("question")
-        else:
-            roles.append("answer" if a < end and b > start else "context")
-    if "answer" not in roles:
-        raise ValueError(f"example {example.name!r}: no token covers the answer {example.answer!r} "
-                         "(was the context truncated?).")
-    tokens = bert.tokenizer.convert_ids_to_tokens(encoding["input_ids"][0].tolist())
-    states = torch.stack([h[0] for h in output.hidden_states]).float().cpu().numpy()
-    return QAStates(tokens, roles, states)
-
-
-def qa_answer(bert, example: QAExample, max_tokens: int = 30) -> str | None:
-    """The model's own answer span (best start <= end inside the context), or None without a QA head."""
-    if not bert.qa_finetuned:
-        return None
-    encoding = bert.encode(example.question, example.context, offsets=True)
-    output = bert.forward(encoding)
-    context = np.array([s == 1 for s in encoding.sequence_ids(0)])
-    start = output.start_logits[0].float().cpu().numpy()
-    end = output.end_logits[0].float().cpu().numpy()
-    score = start[:, None] + end[None, :]
-    allowed = np.triu(np.ones_like(score, dtype=bool)) & ~np.triu(np.ones_like(score, dtype=bool), max_tokens)
-    allowed &= context[:, None] & context[None, :]
-    i, j = np.unravel_index(np.where(allowed, score, -np.inf).argmax(), score.shape)
-    offsets = encoding["offset_mapping"][0].tolist()
-    return example.context[offsets[i][0]:offsets[j][1]]
-
-
-def pca_2d(vectors: np.ndarray) -> np.ndarray:
-    """N x D -> N x 2: projection on the two first principal components (scikit-learn's PCA)."""
-    from sklearn.decomposition import PCA
-
-    return PCA(n_components=2).fit_transform(np.asarray(vectors, dtype=np.float64))
-
-
-_STYLE = {"answer": dict(c="tab:blue", marker="D", s=46, zorder=3),
-          "question": dict(c="tab:red", marker="o", s=22, zorder=2),
-          "context": dict(c="tab:green", marker="o", s=14, zorder=1)}
-
-
-def plot_qa_layers(qa: QAStates, title: str = "", columns: int = 4, labels: bool = True) -> plt.Figure:
-    """One panel per layer: PCA of that layer's token vectors (special tokens skipped).
-
-    Answer tokens are blue diamonds, question tokens red, context tokens green; each point is
-    labelled with its token. PCA is fitted per layer, so axes are not comparable between panels.
-    """
-    keep = [i for i, r in enumerate(qa.roles) if r != "special"]
-    layers = qa.states.shape[0]
-    rows = -(-layers // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 4.2 * rows), squeeze=False,
-                             constrained_layout=True)
-    family = fonts.families()
-    for layer, ax in enumerate(axes.flat):
-        if layer >= layers:
-            ax.axis("off")
-            continue
-        points = pca_2d(qa.states[layer, keep])
-        for role, style in _STYLE.items():
-            idx = [k for k, i in enumerate(keep) if qa.roles[i] == role]
-            if idx:
-                ax.scatter(points[idx, 0], points[idx, 1], label=role, **style)
-        if labels:
-            for k, i in enumerate(keep):
-                ax.annotate(qa.tokens[i], points[k], fontsize=6, xytext=(2, 2), textcoords="offset points",
-                            color=_STYLE[qa.roles[i]]["c"], fontfamily=family)
-        ax.set_title("layer 0 (input embeddings)" if layer == 0 else f"layer {layer}", fontsize=10)
-        ax.set_xlabel("PC 1", fontsize=8)
-        ax.set_ylabel("PC 2", fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes.flat[0].legend(fontsize=8, loc="best")
-    if title:
-        fig.suptitle(title, fontsize=12, fontfamily=family)
-    return fig
-
-
-def answer_isolation(qa: QAStates) -> np.ndarray:
-    """Per layer (L+1): mean distance from answer tokens to the other non-special tokens, divided by
-    the mean distance among those other tokens. Above 1 = the answer stands apart; the ratio removes
-    the growth of vector norms with depth."""
-    answer = [i for i, r in enumerate(qa.roles) if r == "answer"]
-    rest = [i for i, r in enumerate(qa.roles) if r in ("question", "context")]
-    ratios = []
-    for layer in qa.states:
-        cross = euclidean_distances(np.concatenate([layer[answer], layer[rest]]))[: len(answer), len(answer):]
-        among = euclidean_distances(layer[rest])
-        ratios.append(cross.mean() / among[np.triu_indices(len(rest), 1)].mean())
-    return np.array(ratios)
 
 
 def word_token(encoding, word_index: int, text: str = "") -> int:
@@ -262,6 +150,21 @@ class Separation:
         """between / within: above 1 = the senses separate; scale-free, so comparable across layers."""
         return self.between / self.within
 
+    def last_layer(self) -> str:
+        """One line: the three mean distances at the last layer."""
+        return (f"last layer ({len(self.between) - 1}): within fruit {self.within_fruit[-1]:.3f}, "
+                f"within company {self.within_company[-1]:.3f}, between {self.between[-1]:.3f}")
+
+    def __str__(self) -> str:
+        lines = ["layer  within-fruit  within-company  within  between  between/within"]
+        lines += [f"{layer:>5}  {row[0]:>12.3f}  {row[1]:>14.3f}  {row[2]:>6.3f}  {row[3]:>7.3f}  {row[4]:>14.3f}"
+                  for layer, row in enumerate(zip(self.within_fruit, self.within_company, self.within,
+                                                  self.between, self.ratio, strict=True))]
+        lines.append(f"largest separation at layer {int(self.ratio.argmax())}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
 
 def separation_by_layer(vectors: np.ndarray, senses: Sequence[str], metric: str = "euclidean") -> Separation:
     """Within- and between-sense mean distance at each layer.
@@ -312,19 +215,98 @@ def plot_separation(sep: Separation, title: str = "", metric: str = "euclidean")
     return fig
 
 
-def plot_by_layer(curves: Mapping[str, np.ndarray], *, ylabel: str, title: str = "", first_layer: int = 0,
-                  mean: bool = False, reference: float | None = None) -> plt.Figure:
-    """Per-layer measurements as curves: ``curves`` maps a label to values for layers ``first_layer``,
-    ``first_layer + 1``, ... (all of one length). ``mean`` adds their mean in black; ``reference`` draws
-    a dotted horizontal line at that value (e.g. 1 for a ratio)."""
+@dataclass(frozen=True)
+class SenseVectors:
+    """The vectors of one ambiguous word (蘋 / 果, or "apple") in the fruit and company sentences."""
+
+    sentences: tuple[SenseSentence, ...]
+    vectors: np.ndarray  # (L+1) x N x D
+    picked: list[str]  # N: the token found at each word index
+    offset: int  # added to each sentence's word index (1 = 果)
+    layer: int  # the layer the matrices show by default
+    model: str
+    language: str
+
+    @property
+    def labels(self) -> list[str]:
+        return [f"{s.text} ({s.sense})" for s in self.sentences]
+
+    @property
+    def last(self) -> int:
+        return self.vectors.shape[0] - 1
+
+    def __str__(self) -> str:
+        lines = [] if self.language == "zh" else ["English model: the English sentences and the word 'apple'."]
+        lines += [f"{i}  {s.sense:<7}  word {s.word_index + self.offset:>2} -> token {token!r:<8}  {s.text}"
+                  for i, (s, token) in enumerate(zip(self.sentences, self.picked, strict=True))]
+        lines.append(f"vectors: {self.vectors.shape} (layers 0..{self.last}, sentences, hidden size)")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def matrix(self, metric: str = "euclidean", layer: int | None = None) -> np.ndarray:
+        """N x N pairwise distances or similarities at ``layer`` (default: the chosen layer)."""
+        return pairwise(self.vectors[self.layer if layer is None else layer], metric)
+
+    def plot_matrix(self, metric: str = "euclidean", layer: int | None = None) -> plt.Figure:
+        layer = self.layer if layer is None else layer
+        name = "Euclidean distance" if metric == "euclidean" else "cosine similarity"
+        where = "layer 0 (input embeddings)" if layer == 0 else f"layer {layer}"
+        return plot_pairwise(self.matrix(metric, layer), self.labels, metric,
+                             title=f"'{self.picked[0]}' at {where}: {name}")
+
+    def separation(self, metric: str = "euclidean") -> Separation:
+        return separation_by_layer(self.vectors, [s.sense for s in self.sentences], metric)
+
+    def plot_separation(self, metric: str = "euclidean") -> plt.Figure:
+        return plot_separation(self.separation(metric), metric=metric,
+                               title=f"'{self.picked[0]}': fruit vs. company, layer by layer ({self.model})")
+
+    def pair_trend(self, pair: tuple[int, int] = TREND_PAIR) -> LayerCurves:
+        """Cosine similarity of the word in sentences ``pair`` at layers 1..L."""
+        i, j = pair
+        trend = np.array([cosine_similarities(v[[i, j]])[0, 1] for v in self.vectors[1:]])
+        return LayerCurves({"cosine similarity": trend}, "cosine similarity", model=self.model, first_layer=1,
+                           title=f"'{self.picked[i]}' in \"{self.sentences[i].text}\" vs. "
+                                 f"\"{self.sentences[j].text}\"")
+
+    def identical_pairs(self, layer: int = 0, tolerance: float = 1e-5) -> str:
+        """One line: the sentence pairs whose vectors are at distance 0 at ``layer``, with word indices."""
+        distance = self.matrix("euclidean", layer)
+        a, b = np.nonzero(np.triu(distance < tolerance, 1))
+        pairs = [(int(x), int(y), self.sentences[x].word_index, self.sentences[y].word_index)
+                 for x, y in zip(a, b, strict=True)]
+        return f"pairs at distance 0 at layer {layer}: {pairs} (sentence, sentence, word index, word index)"
+
+
+def sense_vectors(bert, character: str = "蘋", layer: int | None = None, progress: bool = True) -> SenseVectors:
+    """The word's vectors in the ten fruit / company sentences of ``bert``'s language.
+
+    Args:
+        character: "蘋" or "果" (which character of 蘋果 to follow; a Chinese model only, the English
+            model follows "apple").
+        layer: the default layer of the matrices, None = the last, 0 = the input embeddings.
+    """
+    if character not in ("蘋", "果"):
+        raise ValueError(f"character must be '蘋' or '果', got {character!r}")
+    sentences = APPLE[bert.language]
+    offset = 1 if (character == "果" and bert.language == "zh") else 0
+    vectors, picked = word_vectors(bert, sentences, offset=offset, progress=progress)
+    last = vectors.shape[0] - 1
+    chosen = last if layer is None else layer
+    if not isinstance(chosen, int) or not 0 <= chosen <= last:
+        raise ValueError(f"layer must be None or an integer in 0..{last} for this model, got {layer!r}")
+    return SenseVectors(sentences, vectors, picked, offset, chosen, bert.name, bert.language)
+
+
+def _draw_by_layer(ax: plt.Axes, curves: Mapping[str, np.ndarray], *, ylabel: str, title: str = "",
+                   first_layer: int = 0, mean: bool = False, reference: float | None = None) -> None:
     arrays = [np.asarray(v, dtype=float) for v in curves.values()]
     if not arrays or {a.shape for a in arrays} != {arrays[0].shape} or arrays[0].ndim != 1 or not len(arrays[0]):
         raise ValueError("curves must map labels to 1-D per-layer arrays of one (non-zero) length, got shapes "
                          f"{[a.shape for a in arrays]}")
     values = np.stack(arrays)
     layers = np.arange(first_layer, first_layer + values.shape[1])
-    fig, ax = plt.subplots(figsize=(7, 3.8), constrained_layout=True)
-    several = len(values) > 1
     for label, curve in zip(curves, values, strict=True):
         ax.plot(layers, curve, "o--" if mean else "o-", alpha=0.6 if mean else 1.0, label=label)
     if mean:
@@ -336,6 +318,81 @@ def plot_by_layer(curves: Mapping[str, np.ndarray], *, ylabel: str, title: str =
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontfamily=fonts.families())
-    if several or mean:
+    if len(values) > 1 or mean:
         ax.legend(prop={"family": fonts.families()})
+
+
+def plot_by_layer(curves: Mapping[str, np.ndarray], *, ylabel: str, title: str = "", first_layer: int = 0,
+                  mean: bool = False, reference: float | None = None) -> plt.Figure:
+    """Per-layer measurements as curves: ``curves`` maps a label to values for layers ``first_layer``,
+    ``first_layer + 1``, ... (all of one length). ``mean`` adds their mean in black; ``reference`` draws
+    a dotted horizontal line at that value (e.g. 1 for a ratio)."""
+    fig, ax = plt.subplots(figsize=(7, 3.8), constrained_layout=True)
+    _draw_by_layer(ax, curves, ylabel=ylabel, title=title, first_layer=first_layer, mean=mean, reference=reference)
     return fig
+
+
+@dataclass(frozen=True)
+class LayerCurves:
+    """One measurement per layer for each of several inputs (e.g. QA examples), of one model.
+
+    ``curves`` maps a label to values for layers ``first_layer``, ``first_layer + 1``, ...; the printout
+    is a table with their mean, the figure draws them (``plot``), optionally beside another model's mean.
+    """
+
+    curves: dict[str, np.ndarray]
+    ylabel: str
+    title: str = ""
+    model: str = ""
+    first_layer: int = 0
+    reference: float | None = None
+
+    @property
+    def mean(self) -> np.ndarray:
+        return np.mean(np.stack(list(self.curves.values())), axis=0)
+
+    @property
+    def layers(self) -> np.ndarray:
+        return np.arange(self.first_layer, self.first_layer + len(self.mean))
+
+    @property
+    def peak(self) -> int:
+        """The layer where the mean is largest."""
+        return int(self.layers[self.mean.argmax()])
+
+    def __str__(self) -> str:
+        several = len(self.curves) > 1
+        names = [*self.curves, "mean"] if several else list(self.curves)
+        lines = [f"{self.title} ({self.model})" if self.model else self.title,
+                 "layer  " + "  ".join(f"{n:>10}" for n in names)]
+        for k, layer in enumerate(self.layers):
+            values = [c[k] for c in self.curves.values()] + ([self.mean[k]] if several else [])
+            lines.append(f"{layer:>5}  " + "  ".join(f"{v:>10.3f}" for v in values))
+        lines.append(f"largest {'mean ' if several else ''}at layer {self.peak} of "
+                     f"{self.layers[0]}..{self.layers[-1]}")
+        return "\n".join(line for line in lines if line)
+
+    __repr__ = __str__
+
+    def plot(self, before: LayerCurves | None = None) -> plt.Figure:
+        """The curves (with their mean when there are several); with ``before`` (the same measurement on
+        another model, e.g. before fine-tuning), a second panel compares the two models' means."""
+        several = len(self.curves) > 1
+        fig, axes = plt.subplots(1, 2 if before is not None else 1, figsize=(13 if before else 7, 3.8),
+                                 squeeze=False, constrained_layout=True)
+        _draw_by_layer(axes[0, 0], self.curves, ylabel=self.ylabel, title=self.model, mean=several,
+                       first_layer=self.first_layer, reference=self.reference)
+        if before is not None:  # the two models may differ in depth: each mean on its own layers
+            right = axes[0, 1]
+            for curves, style in ((self, "D-"), (before, "s--")):
+                right.plot(curves.layers, curves.mean, style, label=curves.model)
+            if self.reference is not None:
+                right.axhline(self.reference, color="gray", lw=1, ls=":")
+            right.set_xticks(np.union1d(self.layers, before.layers))
+            right.set_xlabel(axes[0, 0].get_xlabel())
+            right.set_ylabel(f"{self.ylabel} (mean)" if several else self.ylabel)
+            right.set_title("the same curve, two models")
+            right.legend(prop={"family": fonts.families()})
+        if self.title:
+            fig.suptitle(self.title, fontfamily=fonts.families())
+        return fig

@@ -15,11 +15,12 @@ import pytest
 import torch
 
 from helpers import attention as attn
-from helpers import bert_models, fonts, paths
+from helpers import bert_models, fonts, paths, qa_layers
 from helpers import embeddings as emb
-from helpers.bert_examples import APPLE, QA, SenseSentence, all_chinese_text
+from helpers.bert_examples import APPLE, COREFERENCE, QA, TREND_PAIR, SenseSentence, all_chinese_text
 from helpers.bert_models import LoadedBert, ModelUnavailable, load_bert
 from helpers.instructor.bert_key import CONCEPTUAL_ANSWERS, depth_option, measured_answers, third_option, trend_option
+from helpers.qa import predict_span
 
 from conftest import report_time
 
@@ -174,7 +175,7 @@ def test_a_local_model_is_used_without_fallback(tiny_dirs: dict[str, Path], offl
     qa = load_bert(str(tiny_dirs["qa"]), task="qa", device="cpu", verbose=False)
     assert qa.qa_finetuned and not load_bert(str(tiny_dirs["base"]), task="qa", verbose=False).qa_finetuned
     example = QA["zh"][0]
-    said = emb.qa_answer(qa, example)
+    said = predict_span(qa, example.question, example.context)
     assert said and said in example.context  # a span of the context, whatever an untrained head picks
 
 
@@ -306,17 +307,66 @@ def test_chinese_heatmap_draws_without_missing_glyphs() -> None:
 @pytest.mark.parametrize("language", ["en"])
 def test_qa_roles_mark_the_answer(packaged: LoadedBert, language: str) -> None:
     for example in QA[language]:
-        qa = emb.qa_hidden_states(packaged, example)
+        qa = qa_layers.qa_hidden_states(packaged, example)
         answer = [t for t, r in zip(qa.tokens, qa.roles, strict=True) if r == "answer"]
         assert packaged.tokenizer.convert_tokens_to_string(answer).lower() == example.answer.lower()
         assert qa.roles[0] == "special" and "question" in qa.roles and "context" in qa.roles
         assert qa.states.shape[:2] == (7, len(qa.tokens))
-    assert emb.qa_answer(packaged, QA[language][0]) is None  # no QA head: no pretend answer
+    assert predict_span(packaged, QA[language][0].question, QA[language][0].context) is None  # no QA head
 
 
 def test_chinese_qa_answers_are_in_their_contexts() -> None:
     for a, b in zip(QA["zh"], QA["en"], strict=True):
         assert a.name == b.name and a.answer_start >= 0 and b.answer_start >= 0
+
+
+def test_notebook_objects_print_what_they_measure(packaged: LoadedBert) -> None:
+    tokens, maps = attn.attention_maps(packaged, COREFERENCE["sentence"])
+    patterns = attn.pattern_summary(maps, tokens)
+    assert sum(patterns.counts.values()) == 6 * 12 and patterns.dominant in patterns.counts
+    assert str(patterns).splitlines()[-1].split()[1:] == [str(c) for c in patterns.counts.values()]
+    coref = attn.coreference(packaged, **COREFERENCE)
+    layer, head = coref.best
+    assert coref.scores[layer - 1, head] == coref.scores.max() and f"layer {layer} of 6, head {head}" in str(coref)
+    assert [coref.tokens[coref.positions[k]] for k in ("pronoun", "referent", "other")] == ["she", "jennie", "tom"]
+    words = emb.sense_vectors(packaged, progress=False)
+    assert words.layer == 6 and "token 'apple'" in str(words)
+    trend = words.pair_trend()
+    assert list(trend.layers) == [1, 2, 3, 4, 5, 6]
+    i, j = TREND_PAIR
+    assert trend.mean[2] == pytest.approx(emb.cosine_similarities(words.vectors[3])[i, j])
+    assert "largest separation at layer" in str(words.separation())
+    assert "(0, 1" not in words.identical_pairs(0) or words.sentences[0].word_index == words.sentences[1].word_index
+    with pytest.raises(ValueError, match="character"):
+        emb.sense_vectors(packaged, "x")
+    with pytest.raises(ValueError, match="layer"):
+        emb.sense_vectors(packaged, layer=7, progress=False)
+    plt.close("all")
+
+
+def test_layer_curves_table_and_comparison_panel() -> None:
+    curves = emb.LayerCurves({"a": np.array([1.0, 3.0, 2.0]), "b": np.array([1.0, 1.0, 2.0])}, "ratio", model="m")
+    assert curves.peak == 1 and "largest mean at layer 1 of 0..2" in str(curves)
+    before = emb.LayerCurves({"a": np.array([1.0, 1.0, 1.0, 1.0])}, "ratio", model="before")
+    fig = curves.plot(before=before)
+    right = fig.axes[1]
+    assert [line.get_label() for line in right.get_lines()] == ["m", "before"]
+    assert list(right.get_lines()[1].get_xdata()) == [0, 1, 2, 3]
+    plt.close(fig)
+
+
+def test_qa_study_sentences_and_curves(packaged: LoadedBert) -> None:
+    study = qa_layers.qa_study(packaged, ["afraid", "tesla"])
+    assert [ex.name for ex in study.examples] == ["tesla", "afraid"]
+    afraid = study.states["afraid"]
+    supporting = [t for t, k in zip(afraid.tokens, afraid.sentences, strict=True) if k == afraid.supporting]
+    assert supporting == ["wolves", "are", "afraid", "of", "cats", "."]
+    assert qa_layers.sentence_spans("A b. C d? E")[1:] == [(5, 10), (10, 11)]
+    separation, matching = study.separation(), study.matching()
+    assert separation.mean.shape == matching.mean.shape == (7,)
+    assert "no QA head" in str(study)
+    with pytest.raises(ValueError, match="pick among"):
+        qa_layers.qa_study(packaged, ["nikola"])
 
 
 # --- the answer key ----------------------------------------------------------------------------------

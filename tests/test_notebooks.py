@@ -77,7 +77,7 @@ def test_parameters_cell_first_with_data_checkpoint_device(name: str) -> None:
     assert sum("parameters" in c.metadata.get("tags", []) for c in cells) == 1
 
 
-@pytest.mark.parametrize("name", CNN_NOTEBOOKS)
+@pytest.mark.parametrize("name", [*CNN_NOTEBOOKS, "06_bert_attention_and_embeddings", "07_bert_embedding_analysis"])
 def test_no_machinery_in_code_cells(name: str) -> None:
     banned = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.While, ast.Lambda,
               ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.bert_examples import APPLE, COREFERENCE, QA, TREND_PAIR
+from helpers.bert_examples import COREFERENCE
 
 
 def depth_option(layer: int, layers: int) -> str:
@@ -45,31 +45,26 @@ def trend_option(values, flat: float = 0.05) -> str:
 
 def measured_answers(attention_bert, qa_bert, apple_bert) -> dict[int, str]:
     """The answers to the measured questions 21, 22, 24, 25, 26 and 27 for the given models, derived
-    from the same measurements the notebooks' evidence cells print (default settings: Euclidean
-    distance, the word 蘋 / "apple", the last layer for question 25)."""
-    from helpers import attention as attn
-    from helpers import embeddings as emb
+    from the objects the notebooks' evidence cells print, on their default settings (the course's
+    coreference sentence, the three QA examples, Euclidean distance, the word 蘋 / "apple", the last
+    layer for question 25)."""
+    from helpers.attention import attention_maps, coreference, pattern_summary
+    from helpers.embeddings import sense_vectors
+    from helpers.qa_layers import qa_study
 
-    answers = {}
-    tokens, maps = attn.attention_maps(attention_bert, COREFERENCE["sentence"])
-    pattern, _ = attn.dominant_pattern(maps, tokens)
-    answers[21] = {"special": "A", "self": "B", "neighbour": "C", "other": "D"}[pattern]
-    encoding = attention_bert.encode(COREFERENCE["sentence"])
-    pos = {k: emb.word_token(encoding, COREFERENCE[k]) for k in ("pronoun", "referent", "other")}
-    scores = attn.coreference_scores(maps, pos["pronoun"], pos["referent"], pos["other"])
-    layer, _ = np.unravel_index(scores.argmax(), scores.shape)
-    answers[22] = third_option(int(layer) + 1, maps.shape[0]) if scores.max() > 0 else "D"
-    isolation = np.mean([emb.answer_isolation(emb.qa_hidden_states(qa_bert, ex))
-                         for ex in QA[qa_bert.language]], axis=0)
-    answers[24] = depth_option(int(isolation.argmax()), len(isolation) - 1)
-    sentences = APPLE[apple_bert.language]
-    vectors, _ = emb.word_vectors(apple_bert, sentences)
-    sep = emb.separation_by_layer(vectors, [s.sense for s in sentences])
+    tokens, maps = attention_maps(attention_bert, COREFERENCE["sentence"])
+    pattern = pattern_summary(maps, tokens).dominant
+    answers = {21: {"special": "A", "self": "B", "neighbour": "C", "other": "D"}[pattern]}
+    coref = coreference(attention_bert, **COREFERENCE)
+    answers[22] = third_option(coref.best[0], coref.scores.shape[0]) if coref.scores.max() > 0 else "D"
+    separation = qa_study(qa_bert).separation()
+    answers[24] = depth_option(separation.peak, separation.layers[-1])
+    words = sense_vectors(apple_bert, progress=False)
+    sep = words.separation("euclidean")
     fruit, company = sep.within_fruit[-1] < sep.between[-1], sep.within_company[-1] < sep.between[-1]
     answers[25] = "A" if fruit and company else "B" if fruit else "C" if company else "D"
     answers[26] = depth_option(int(sep.ratio.argmax()), len(sep.ratio) - 1)
-    trend = [emb.cosine_similarities(v)[TREND_PAIR] for v in vectors[1:]]
-    answers[27] = trend_option(trend)
+    answers[27] = trend_option(words.pair_trend().mean)
     return dict(sorted(answers.items()))
 
 
