@@ -127,7 +127,7 @@ def test_bad_arguments_are_refused() -> None:
         synthetic.render(1, 0)
     with pytest.raises(ValueError, match="unknown split"):
         synthetic.generate(Path("unused"), per_class={"train": 3})
-    with pytest.raises(ValueError, match="whole number"):
+    with pytest.raises(ValueError, match=r"per_class\['training'\] must be an integer >= 0"):
         synthetic.generate(Path("unused"), per_class={"training": -1})
     with pytest.raises(ValueError, match="seed"):
         synthetic.generate(Path("unused"), seed=-1)
@@ -181,7 +181,7 @@ def test_observation_images_and_parts(small_root: Path) -> None:
 def test_ensure_embedded_caches_and_regenerates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(synthetic, "SPLITS", {"training": 1, "validation": 1, "evaluation": 1})
+    monkeypatch.setattr(synthetic.dataset, "SPLITS", {"training": 1, "validation": 1, "evaluation": 1})
     monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
     root = synthetic.ensure_embedded()
     assert root == tmp_path / "cache" / "food11-synthetic"

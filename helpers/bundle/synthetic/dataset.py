@@ -1,0 +1,185 @@
+"""Drawing and writing the data set: one random scene per (seed, split, label, n), the designed
+observation images, and the cached embedded copy (:func:`ensure_embedded`)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm.auto import tqdm
+
+from helpers import paths
+from helpers.bundle.synthetic.foods import DRAWERS
+from helpers.bundle.synthetic.observed import OBSERVATION, draw_observation
+from helpers.bundle.synthetic.scene import Scene, background, finish
+from helpers.bundle.synthetic.tableware import draw_clutter, draw_occluder, draw_vessel
+from helpers.checks import check_int
+from helpers.classes import CLASS_NAMES
+
+#: Bump whenever the drawing changes: ensure_embedded() regenerates caches with another version.
+VERSION = "food11-synthetic-v4"
+
+
+#: Images per class in each split (Food-11's folder names).
+SPLITS = {"training": 200, "validation": 40, "evaluation": 40}
+
+
+JPEG_QUALITY = 90
+
+
+def render(label: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Draw one random scene of class ``label``.
+
+    Args:
+        label: class index 0..10 (CLASS_NAMES order).
+        rng: the generator every random choice is drawn from.
+
+    Returns:
+        image (128 x 128 x 3 uint8) and mask (128 x 128 bool, True where the food is).
+    """
+    label = check_int("label (a class index)", label, 0, len(CLASS_NAMES) - 1)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}.")
+    sc = Scene(rng)
+    # Everything up to the food is drawn the same way whatever the label.
+    sc.img[:] = background(rng)
+    draw_clutter(sc)
+    ves = draw_vessel(sc)
+    s = ves.r * rng.uniform(0.92, 1.08)
+    cx, cy = ves.cx + rng.normal(0, 0.06 * ves.r), ves.cy + rng.normal(0, 0.06 * ves.r)
+    DRAWERS[label](sc, cx, cy, s, ves)
+    if rng.random() < 0.12:
+        draw_occluder(sc, cx, cy, s)
+    return finish(sc, rng), sc.food >= 0.5
+
+
+def _save(img: np.ndarray, mask: np.ndarray, image_path: Path, mask_path: Path) -> None:
+    """Save an image (S x S x 3 uint8) as JPEG and its mask (S x S bool) as an 8-bit PNG (255 = food)."""
+    Image.fromarray(img).save(image_path, quality=JPEG_QUALITY)
+    Image.fromarray(mask.astype(np.uint8) * 255).save(mask_path)
+
+
+def _write_one(task: tuple[str, int, int, int, int]) -> None:
+    """Render and save one image; the random generator depends only on (seed, split, label, n)."""
+    folder, seed, split_index, label, n = task
+    img, mask = render(label, np.random.default_rng([seed, split_index, label, n]))
+    folder_path = Path(folder)
+    _save(img, mask, folder_path / f"{label}_{n}.jpg", folder_path / "masks" / f"{label}_{n}.png")
+
+
+def _check_counts(per_class: dict[str, int] | None) -> dict[str, int]:
+    """Images per class for each split to write, in :data:`SPLITS` order (all of SPLITS when None)."""
+    if per_class is None:
+        return dict(SPLITS)
+    if not isinstance(per_class, dict):
+        raise TypeError(f"per_class must be a dict like {SPLITS}, got {type(per_class).__name__}.")
+    unknown = sorted(set(per_class) - set(SPLITS))
+    if unknown:
+        raise ValueError(f"per_class has unknown split(s) {unknown}; use some of {list(SPLITS)}.")
+    return {split: check_int(f"per_class[{split!r}]", per_class[split], 0) for split in SPLITS if split in per_class}
+
+
+def _write_observation(folder: Path) -> None:
+    """Write the ten observation images, their masks and part masks into ``folder`` (e.g. root/food)."""
+    folder = Path(folder)
+    (folder / "masks").mkdir(parents=True, exist_ok=True)
+    (folder / "parts").mkdir(exist_ok=True)
+    for stem, _ in OBSERVATION:
+        img, mask, parts = draw_observation(stem)
+        _save(img, mask, folder / f"{stem}.jpg", folder / "masks" / f"{stem}.png")
+        for name, part in parts.items():
+            Image.fromarray(part.astype(np.uint8) * 255).save(folder / "parts" / f"{stem}_{name}.png")
+
+
+def generate(root: Path, seed: int = 0, per_class: dict[str, int] | None = None) -> Path:
+    """Write the synthetic data set under ``root`` (layout in the module docstring).
+
+    Args:
+        root: output folder (created; existing files with the same names are overwritten).
+        seed: whole number >= 0; the same seed gives byte-identical files.
+        per_class: images per class for some of the splits, e.g. ``{"training": 3}``; splits left out
+            are not written. Default: :data:`SPLITS`.
+
+    Returns:
+        ``root``.
+    """
+    seed = check_int("seed", seed, 0)
+    counts = _check_counts(per_class)
+    root = Path(root).expanduser()
+    split_index = {split: i for i, split in enumerate(SPLITS)}
+    tasks = []
+    for split, count in counts.items():
+        (root / split / "masks").mkdir(parents=True, exist_ok=True)
+        tasks += [
+            (str(root / split), seed, split_index[split], label, n)
+            for label in range(len(CLASS_NAMES))
+            for n in range(count)
+        ]
+    _write_observation(root / "food")
+    workers = min(2, os.cpu_count() or 1)
+    bar = tqdm(total=len(tasks), desc="drawing synthetic food", unit="img", disable=len(tasks) < 100)
+    if workers < 2 or len(tasks) < 100:
+        for task in tasks:
+            _write_one(task)
+            bar.update()
+    else:
+        # fork where it is safe and cheap (Linux); spawn elsewhere (macOS, Windows).
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ctx.Pool(workers) as pool:
+            for _ in pool.imap_unordered(_write_one, tasks, chunksize=16):
+                bar.update()
+    bar.close()
+    return root
+
+
+def ensure_embedded(root: Path | None = None) -> Path:
+    """The embedded data folder, generated on first use (and again when :data:`VERSION` changes).
+
+    Args:
+        root: where the data lives; default ``helpers.paths.CACHE / "food11-synthetic"``.
+
+    Returns:
+        ``root``, holding training/, validation/, evaluation/, food/ and a VERSION file.
+    """
+    root = Path(paths.CACHE / "food11-synthetic" if root is None else root).expanduser()
+    stamp = root / "VERSION"
+    if stamp.is_file() and stamp.read_text().strip() == VERSION:
+        return root
+    if root.exists() and not stamp.is_file() and (not root.is_dir() or any(root.iterdir())):
+        raise RuntimeError(
+            f"{root} exists but is not a generated synthetic data folder (it has no VERSION file), so it "
+            "is left alone. Pass another root to ensure_embedded(), or move that folder away."
+        )
+    total = sum(SPLITS.values()) * len(CLASS_NAMES)
+    estimate = max(5, round(total * 0.025 / min(2, os.cpu_count() or 1)))
+    print(
+        f"Generating the embedded synthetic Food-11 data ({total} images) in {root} (takes ~{estimate} s, once).",
+        flush=True,
+    )
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = root.parent / f".{root.name}.partial-{os.getpid()}"
+    old = root.parent / f".{root.name}.old-{os.getpid()}"
+    try:
+        if tmp.exists():
+            shutil.rmtree(tmp)  # a leftover of this very process
+        generate(tmp, seed=0)
+        # The VERSION file goes in before the rename, so a complete folder is never left unmarked.
+        (tmp / "VERSION").write_text(VERSION + "\n")
+        if root.exists():
+            root.rename(old)
+        try:
+            tmp.rename(root)
+        except OSError:
+            # Another process put its copy in place first; keep it when it is current.
+            if not (stamp.is_file() and stamp.read_text().strip() == VERSION):
+                raise
+    finally:
+        for leftover in (tmp, old):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
+    return root
