@@ -1,46 +1,58 @@
 """``python -m helpers <command>``: the bundle's jobs from the command line.
 
-Each command lives in the module named for it (``helpers/bundle/`` for the bundle's own jobs,
+Each command lives in the module :data:`COMMANDS` names (``helpers/bundle/`` for the bundle's own jobs,
 ``helpers/instructor/`` for grading and the release); that module's ``register(subparsers)`` adds its
-parser(s) and sets ``func`` (Namespace -> exit code). A module that is absent (the student release has no
-``helpers/instructor/``) simply has no command.
+parser(s) and sets ``func`` (Namespace -> exit code). Only the chosen command's module is imported, so
+``python -m helpers grade --help`` does not pay for torch. A module that is absent (the student release
+has no ``helpers/instructor/``) simply has no command.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 
-COMMAND_MODULES = (
-    "helpers.bundle.run",
-    "helpers.bundle.train",
-    "helpers.bundle.bench",
-    "helpers.bundle.fetch",
-    "helpers.instructor.grade",
-    "helpers.instructor.release",
-)
+#: command -> (module that registers it, one line for the command list).
+COMMANDS = {
+    "run": ("helpers.bundle.run", "execute the notebooks headless into build/"),
+    "train": ("helpers.bundle.train", "train the classifier (default: the embedded checkpoint)"),
+    "evaluate": ("helpers.bundle.train", "accuracy of a checkpoint on a split"),
+    "bench": ("helpers.bundle.bench", "time the explanation methods"),
+    "fetch": ("helpers.bundle.fetch", "download or lay out Food-11"),
+    "grade": ("helpers.instructor.grading.cli", "grade answered notebooks (instructors)"),
+    "release": ("helpers.instructor.release", "build the student version of the bundle (instructors)"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def available(module: str) -> bool:
+    """Whether ``module`` is part of this copy of the bundle (without importing it)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, that command's module registers its real parser, the others are listed."""
     parser = argparse.ArgumentParser(
         prog="python -m helpers",
         description="hw9-xai: run the course notebooks, train/evaluate the classifier, grade, benchmark.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="<command>")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if not name.startswith(err.name or "<none>"):  # a real missing dependency: say so
-                raise
-            continue
-        module.register(subparsers)
+    if command in COMMANDS and available(COMMANDS[command][0]):
+        importlib.import_module(COMMANDS[command][0]).register(subparsers)
+    for name, (module, help_line) in COMMANDS.items():
+        if name not in subparsers.choices and available(module):
+            subparsers.add_parser(name, help=help_line, add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

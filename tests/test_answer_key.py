@@ -93,7 +93,7 @@ def test_derivation_uses_the_notebooks_parameters(name: str) -> None:
 
 
 def test_write_key_keeps_other_entries(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(ak, "KEYS", tmp_path)
+    monkeypatch.setattr("helpers.instructor.keys.KEYS_DIR", tmp_path)
     (tmp_path / "embedded.json").write_text(json.dumps(
         {"dataset": "embedded", "questions": {"21": {"answer": "C", "points": 2}, "3": {"answer": "A", "points": 1}}}))
     ak.write_key("embedded", "embedded", "test", {3: "D", 4: "B"})

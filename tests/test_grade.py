@@ -15,7 +15,9 @@ import pytest
 from nbformat import v3, v4
 
 from helpers.__main__ import main
-from helpers.instructor import grade
+from helpers.bundle import fake_class
+from helpers.instructor import grading as grade
+from helpers.instructor import keys
 from helpers.questions import questions
 
 # ---------------------------------------------------------------------------------------------------
@@ -42,7 +44,7 @@ def write_key(folder: Path, key: dict) -> Path:
 def notebook(*sources: str) -> str:
     """A v4 notebook: a markdown cell, then one code cell per source (with an output, like a run one)."""
     nb = v4.new_notebook()
-    nb.cells.append(v4.new_markdown_cell("# Questions\n\nanswer(1, \"A\") in markdown is not an answer."))
+    nb.cells.append(v4.new_markdown_cell("# Questions\n\nAnswer each question in its code cell."))
     for source in sources:
         cell = v4.new_code_cell(source)
         cell.outputs = [v4.new_output("stream", text="Recorded.\n")]
@@ -100,7 +102,7 @@ def test_load_key_rejects_bad_entries(tmp_path: Path, change, message: str) -> N
 
 
 def test_load_key_missing_or_broken_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(grade, "KEYS_DIR", tmp_path / "keys")
+    monkeypatch.setattr(keys, "KEYS_DIR", tmp_path / "keys")
     with pytest.raises(grade.AnswerKeyError, match="notebooks' author"):
         grade.load_key("course")
     (tmp_path / "bad.json").write_text('{"questions": {"1": ')
@@ -419,20 +421,6 @@ def test_out_inside_submissions_is_refused(small_class) -> None:
     assert not (folder / "grades").exists()
 
 
-def test_write_atomic_keeps_the_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "grades.csv"
-    grade.write_atomic(target, "old\n")
-
-    def fail(*_args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(grade.os, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
-        grade.write_atomic(target, "new\n")
-    assert target.read_text() == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]  # no temporary file left behind
-
-
 def test_feedback_files(small_class, tmp_path: Path) -> None:
     folder, key_path = small_class
     out = tmp_path / "out"
@@ -464,7 +452,7 @@ def test_cli_grade(small_class, tmp_path: Path, capsys) -> None:
 
 def test_benchmark_500_students(tmp_path: Path) -> None:
     start = time.perf_counter()
-    summary = grade.benchmark(500, jobs=[2], out=tmp_path, progress=False)
+    summary = fake_class.benchmark(500, jobs=[2], out=tmp_path, progress=False)
     print(f"\ngrading 500 x 8 notebooks ({summary['megabytes']:.0f} MB) with --jobs 2: "
           f"{summary['seconds'][2]:.2f} s (whole test {time.perf_counter() - start:.1f} s)")
     assert summary["notebooks"] == 4000

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -153,3 +155,123 @@ def test_release_of_this_bundle_is_clean(tmp_path: Path, capsys) -> None:
         assert all(not c.get("outputs") for c in nb.cells), notebook.name
     assert release.find_leaks(out, release.read_keys(paths.DATA / "keys")) == []
     assert main(["release", str(out), "--check"]) == 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# The student's README and Makefile: only what the release can run
+
+
+MAKEFILE = """\
+# demo: `make run` and `make test` work.
+PY := python
+SUDO := sudo
+
+.PHONY: help run test test-setup lint grade clean
+
+help:  ## list the commands
+\t@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST)
+
+run:  ## run
+\t$(PY) -m helpers run
+
+test-setup:  ## browser test needs
+\t$(SUDO) apt-get install -y chromium
+
+test: test-setup  ## the suite
+\t$(PY) -m pytest
+
+lint:  ## ruff
+\t$(PY) -m ruff check helpers tests
+
+grade:  ## grade
+\t$(PY) -m helpers grade "$(SUBMISSIONS)"
+
+clean:  ## clean
+\trm -rf build
+"""
+
+README = """\
+# Demo
+
+## Quick start
+
+Run the notebooks:
+
+```
+make run
+```
+
+Run the tests:
+
+```
+make test
+```
+
+(takes 11 minutes)
+
+| command | what |
+|---|---|
+| `make run` | notebooks |
+| `make test` | the test suite |
+| `python -m helpers grade` | grading |
+
+```
+notebooks/   the lessons
+tests/       the suite (make test)
+helpers/instructor/  grading
+             (left out of the release)
+```
+
+## For instructors
+
+Grade with `make grade`.
+"""
+
+
+def _targets(makefile: str) -> list[str]:
+    return [line.split(":")[0] for line in makefile.splitlines()
+            if re.match(r"^[a-z][\w-]*:(?!=)", line)]
+
+
+def _released_docs_are_runnable(out: Path, root: Path) -> None:
+    """Every Makefile target dry-runs and calls only present commands; the README names only those (of
+    the targets of ``root``'s Makefile: "make sense" is prose)."""
+    makefile, readme = (out / "Makefile").read_text(), (out / "README.md").read_text()
+    targets = _targets(makefile)
+    commands = release.released_commands(out)
+    for target in targets:
+        dry = subprocess.run(["make", "-n", "-s", target], capture_output=True, text=True, cwd=out)
+        assert dry.returncode == 0, (target, dry.stderr)
+        for command in re.findall(r"-m helpers ([a-z][\w-]*)", dry.stdout):
+            assert command in commands, (target, command)
+        assert not re.search(r"(?<![\w.])pytest\b|(?<![\w/.-])tests\b", dry.stdout), target
+    for target in set(re.findall(r"\bmake ([a-z][\w-]*)", readme)) & set(_targets((root / "Makefile").read_text())):
+        assert target in targets, f"README mentions `make {target}`, which the release's Makefile lacks"
+    for command in re.findall(r"-m helpers ([a-z][\w-]*)", readme):
+        assert command in commands, f"README mentions `python -m helpers {command}`, absent in the release"
+    assert "pytest" not in readme and "For instructors" not in readme
+
+
+def test_student_makefile_and_readme_keep_only_what_runs(bundle: Path, tmp_path: Path) -> None:
+    (bundle / "Makefile").write_text(MAKEFILE)
+    (bundle / "README.md").write_text(README)
+    for module in ("__main__.py", "bundle/__init__.py", "bundle/run.py", "instructor/grading/__init__.py",
+                   "instructor/grading/cli.py"):
+        (bundle / "helpers" / module).parent.mkdir(parents=True, exist_ok=True)
+        (bundle / "helpers" / module).write_text('"""module"""\n')
+    out = tmp_path / "student"
+    release.build_release(out, root=bundle)
+    assert _targets((out / "Makefile").read_text()) == ["help", "run", "clean"]
+    assert ".PHONY: help run clean\n" in (out / "Makefile").read_text()
+    readme = (out / "README.md").read_text()
+    assert "make run" in readme and "| `make run` | notebooks |" in readme and "notebooks/   the lessons" in readme
+    for gone in ("make test", "Run the tests", "11 minutes", "tests/", "instructor", "grad"):
+        assert gone not in readme, gone
+    _released_docs_are_runnable(out, bundle)
+
+
+def test_release_of_this_bundle_has_runnable_docs(tmp_path: Path) -> None:
+    out = tmp_path / "student"
+    release.build_release(out)
+    _released_docs_are_runnable(out, paths.ROOT)
+    assert {"run", "lab", "help"} <= set(_targets((out / "Makefile").read_text()))

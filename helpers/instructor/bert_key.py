@@ -81,7 +81,7 @@ def write_keys() -> dict[int, str]:
     ``measured_answers`` run on those models, online.
     """
     from helpers.bert_models import load_bert
-    from helpers.instructor.cnn_key import write_key
+    from helpers.instructor.keys import write_key
 
     bert = load_bert(None, verbose=False)
     answers = {**measured_answers(bert, bert, bert), **CONCEPTUAL_ANSWERS}

@@ -26,17 +26,23 @@ The thresholds of the rules:
 
 from __future__ import annotations
 
-import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from helpers import paths
 from helpers.evidence import FoodShares, LayerComparison, StepsComparison, Where
+from helpers.instructor import keys
 
-KEYS = paths.DATA / "keys"
+if TYPE_CHECKING:
+    from helpers.integrated_gradients import IGResult
+    from helpers.lime_explain import LimeResult
+
+#: The key files' API (helpers.instructor.keys), reachable from here as before.
+key_path, letters, read_key, write_key = keys.key_path, keys.letters, keys.read_key, keys.write_key
+
 #: Questions of the CNN part (this module's); entries for other numbers in a key file are kept as they are.
 CNN_QUESTIONS = range(1, 21)
 
@@ -198,62 +204,34 @@ def rule_q19(steps: StepsComparison) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Key files
-
-
-def key_path(name: str) -> Path:
-    return KEYS / f"{name}.json"
-
-
-def read_key(name: str) -> dict[str, Any]:
-    """``data/keys/<name>.json`` as stored."""
-    return json.loads(key_path(name).read_text(encoding="utf-8"))
-
-
-def letters(key: dict[str, Any]) -> dict[int, str]:
-    """{question: letters} of a key file's content."""
-    return {int(n): entry["answer"] for n, entry in key["questions"].items()}
-
-
-def write_key(name: str, dataset: str, description: str | None, answers: dict[int, str]) -> Path:
-    """Write ``answers`` into ``data/keys/<name>.json``; entries of other questions already there are kept,
-    and so is the file's description when ``description`` is None."""
-    path = key_path(name)
-    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"questions": {}}
-    merged = {**{int(k): v for k, v in old["questions"].items()},
-              **{n: {"answer": a, "points": 1} for n, a in answers.items()}}
-    if description is None:
-        description = old.get("description", "")
-    out = {"dataset": dataset, "description": description,
-           "questions": {str(n): merged[n] for n in sorted(merged)}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
-
-
-# ---------------------------------------------------------------------------------------------------
 # Deriving the embedded key
 
 
-def measure_embedded(obs=None, progress: bool = False) -> dict[int, Any]:
-    """Run every method as the notebooks do with :data:`COURSE_DEFAULTS` and return, per image-specific
-    question, the measurement its rule reads (the same call its notebook's evidence cell prints).
+#: The observed images whose LIME explanations the questions read (Q4: #4, Q2: #1, Q1: #6).
+LIME_IMAGES = (1, 4, 6)
+
+
+@dataclass(frozen=True)
+class CourseRun:
+    """Every explanation method run once on the observed images as the notebooks run it, with
+    :data:`COURSE_DEFAULTS` (also what the tests share instead of running the methods again)."""
+
+    obs: Any  # the helpers.observe.Observation explained
+    lime: LimeResult  # LIME of the images LIME_IMAGES (in that order)
+    saliency: torch.Tensor  # N x H x W, normalized (02)
+    smoothgrad: torch.Tensor  # N x H x W, normalized after averaging (03)
+    ig: IGResult  # integrated gradients at ``steps`` (05)
+    finer_ig: IGResult  # integrated gradients at ``more_steps`` (05)
+
+
+def run_course_methods(obs=None, progress: bool = False) -> CourseRun:
+    """Run LIME, saliency, SmoothGrad and integrated gradients with :data:`COURSE_DEFAULTS`.
 
     ``obs``: an :class:`~helpers.observe.Observation`; default: the embedded data and checkpoint. LIME's
-    sampling is seeded per image, so explaining only images 1, 4 and 6 gives the notebook's results;
+    sampling is seeded per image, so explaining only :data:`LIME_IMAGES` gives the notebook's results;
     SmoothGrad draws the noise of all ten images from one stream, so it runs on all ten.
     """
     from helpers.attribution import normalize_maps
-    from helpers.evidence import (
-        compare_layers,
-        compare_settings,
-        food_shares,
-        lime_regions,
-        regions_of,
-        upsample,
-        where,
-    )
-    from helpers.filters import filter_activation
     from helpers.integrated_gradients import integrated_gradients
     from helpers.lime_explain import lime_explain
     from helpers.observe import load_observation
@@ -262,32 +240,48 @@ def measure_embedded(obs=None, progress: bool = False) -> dict[int, Any]:
 
     if obs is None:
         obs = load_observation(verbose=False)
-    if obs.masks is None:
-        raise ValueError("the key can only be derived for data with food and part masks (the embedded data).")
     model, images, labels = obs.model, obs.images, obs.labels
-    out: dict[int, Any] = {}
+    picked = list(LIME_IMAGES)
+    lime = lime_explain(model, images[picked], labels[picked], **COURSE_DEFAULTS["01_lime"], progress=progress)
+    plain = saliency(model, images, labels, **COURSE_DEFAULTS["02_saliency_map"])
+    smooth = normalize_maps(smoothgrad(model, images, labels, **COURSE_DEFAULTS["03_smooth_grad"],
+                                       normalize=False, progress=progress))
+    ig_args = COURSE_DEFAULTS["05_integrated_gradients"]
+    ig = integrated_gradients(model, images, labels, steps=ig_args["steps"])
+    finer = integrated_gradients(model, images, labels, steps=ig_args["more_steps"])
+    return CourseRun(obs, lime, plain, smooth, ig, finer)
 
-    lime_args = COURSE_DEFAULTS["01_lime"]
-    picked = [1, 4, 6]
-    results = lime_explain(model, images[picked], labels[picked], num_samples=lime_args["num_samples"],
-                           num_segments=lime_args["num_segments"], compactness=lime_args["compactness"],
-                           sigma=lime_args["sigma"], num_features=lime_args["num_features"],
-                           min_weight=lime_args["min_weight"], seed=lime_args["seed"], progress=progress)
-    lime = lime_regions(results)
-    out[1] = where(lime.green[2], regions_of(obs, 6))
-    out[2] = (len(lime.green_weights[0]), len(lime.red_weights[0]))
-    out[4] = where(lime.green[1], regions_of(obs, 4))
 
-    plain = saliency(model, images, labels, mode=COURSE_DEFAULTS["02_saliency_map"]["mode"])
+def measure_embedded(obs=None, progress: bool = False, run: CourseRun | None = None) -> dict[int, Any]:
+    """Per image-specific question, the measurement its rule reads (the same call its notebook's evidence
+    cell prints), from the methods' results with :data:`COURSE_DEFAULTS`.
+
+    ``run``: the results of :func:`run_course_methods` (computed from ``obs`` when None).
+    """
+    from helpers.evidence import compare_layers, compare_settings, food_shares, regions_of, upsample, where
+    from helpers.filters import filter_activation
+
+    if run is None:
+        from helpers.observe import load_observation
+
+        obs = load_observation(verbose=False) if obs is None else obs
+        if obs.masks is None:
+            raise ValueError("the key can only be derived for data with food and part masks (the embedded data).")
+        run = run_course_methods(obs, progress)
+    obs = run.obs
+    model, images = obs.model, obs.images
+    lime = {image: row for row, image in enumerate(LIME_IMAGES)}
+    out: dict[int, Any] = {
+        1: where(run.lime.green[lime[6]], regions_of(obs, 6)),
+        2: (len(run.lime.green_weights[lime[1]]), len(run.lime.red_weights[lime[1]])),
+        4: where(run.lime.green[lime[4]], regions_of(obs, 4)),
+        11: food_shares({"saliency": run.saliency, "SmoothGrad": run.smoothgrad}, obs.masks),
+        12: where(run.smoothgrad[9], regions_of(obs, 9)),
+        18: where(run.ig.maps[7], regions_of(obs, 7)),
+        19: compare_settings({"default": run.ig.maps, "more": run.finer_ig.maps}),
+    }
     for q, i in ((7, 0), (8, 1), (9, 2)):
-        out[q] = where(plain[i], regions_of(obs, i))
-
-    sg = COURSE_DEFAULTS["03_smooth_grad"]
-    smooth = normalize_maps(smoothgrad(model, images, labels, samples=sg["samples"],
-                                       noise_level=sg["noise_level"], seed=sg["seed"], normalize=False,
-                                       progress=progress))
-    out[11] = food_shares({"saliency": plain, "SmoothGrad": smooth}, obs.masks)
-    out[12] = where(smooth[9], regions_of(obs, 9))
+        out[q] = where(run.saliency[i], regions_of(obs, i))
 
     f = COURSE_DEFAULTS["04_filter_explanation"]
     out[14] = model.cnn[f["cnnid"]]
@@ -295,12 +289,6 @@ def measure_embedded(obs=None, progress: bool = False) -> dict[int, Any]:
                              filter_activation(model, images, f["deep_cnnid"], f["filterid"]))
     contour = filter_activation(model, images, f["contour_cnnid"], f["filterid"])
     out[16] = where(upsample(contour)[1], regions_of(obs, 1))
-
-    ig_args = COURSE_DEFAULTS["05_integrated_gradients"]
-    ig = integrated_gradients(model, images, labels, steps=ig_args["steps"])
-    finer = integrated_gradients(model, images, labels, steps=ig_args["more_steps"])
-    out[18] = where(ig.maps[7], regions_of(obs, 7))
-    out[19] = compare_settings({"default": ig.maps, "more": finer.maps})
     return out
 
 
@@ -308,10 +296,10 @@ RULES = {1: rule_q1, 2: lambda counts: rule_q2(*counts), 4: rule_q4, 7: rule_q7,
          11: rule_q11, 12: rule_q12, 14: rule_q14, 15: rule_q15, 16: rule_q16, 18: rule_q18, 19: rule_q19}
 
 
-def derive_embedded_key(obs=None, progress: bool = False) -> dict[int, str]:
+def derive_embedded_key(obs=None, progress: bool = False, run: CourseRun | None = None) -> dict[int, str]:
     """{question: letters} for questions 1-20 on the embedded data: measured ones by :data:`RULES`,
-    conceptual ones from :data:`CONCEPTUAL`."""
-    measured = measure_embedded(obs, progress)
+    conceptual ones from :data:`CONCEPTUAL` (``run``: the methods' results, see :func:`measure_embedded`)."""
+    measured = measure_embedded(obs, progress, run)
     key = {**CONCEPTUAL, **{q: rule(measured[q]) for q, rule in RULES.items()}}
     return {q: key[q] for q in sorted(key)}
 

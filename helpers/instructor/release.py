@@ -7,7 +7,14 @@ What the release holds (a whitelist, so new instructor files stay out by default
 - ``helpers/``: the package, without its instructor folder ``helpers/instructor/`` (grading, this file,
   the keys and their derivation); ``python -m helpers`` skips commands whose module is absent;
 - ``data/``: everything except ``data/keys/`` (answer keys) and ``data/cache/`` (generated, large);
-- the top-level README, LICENSE, requirements.txt, environment.yml, pyproject.toml, Makefile, .gitignore.
+- the top-level README, LICENSE, requirements.txt, environment.yml, pyproject.toml, Makefile, .gitignore;
+  README and Makefile as the student's (``write_student_docs``): the Makefile keeps the targets whose
+  recipes the release can run (a target goes when its recipe calls a ``python -m helpers`` command whose
+  module the release lacks, runs pytest or names ``tests``; so does a target that depends on a dropped
+  one, and one that only dropped targets depend on, ``test-setup``). The README loses its "For
+  instructors" section, and elsewhere every table row, paragraph, code line or layout line that mentions
+  a dropped ``make`` target, a missing command, pytest or a folder the release lacks (a code block that
+  loses all its commands takes its introducing "...:" paragraph and a following "(...)" remark along).
 
 Tests, CI files and build outputs are not copied. After copying, every file is scanned (``find_leaks``):
 key files or key-shaped JSON, the verbatim text of any key in ``data/keys/``, a run of question/answer
@@ -24,11 +31,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from helpers import paths
+from helpers.instructor.keys import letters, normalize, read_keys
 
 #: Instructor-only: the whole subpackage (grading, this file, the keys and their derivation).
 INSTRUCTOR_PACKAGE = "instructor"
@@ -142,6 +151,7 @@ def build_release(out_dir: Path, root: Path = paths.ROOT, force: bool = False,
     staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.building-"))
     try:
         copy_bundle(root, staging)
+        write_student_docs(root, staging)
         (staging / MARKER).write_text("Student release of hw9-xai, built by `python -m helpers release`.\n")
         keys = [*read_keys(root / "data" / "keys"), *extra_keys]
         leaks = find_leaks(staging, keys)
@@ -160,34 +170,180 @@ def build_release(out_dir: Path, root: Path = paths.ROOT, force: bool = False,
 
 
 # ---------------------------------------------------------------------------------------------------
-# Checking
+# The student's README and Makefile
 
 
-def read_keys(folder: Path) -> list[dict[str, Any]]:
-    """Every key file in ``folder`` as raw JSON (unvalidated: a half-written key must still be found)."""
-    keys = []
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            raw = {}
-        raw = raw if isinstance(raw, dict) else {}
-        keys.append({**raw, "_text": path.read_bytes(), "_name": path.name})
-    return keys
+#: README sections (``## <heading>``) that are for instructors only.
+INSTRUCTOR_SECTIONS = ("For instructors",)
+_RULE = re.compile(r"^(?P<targets>[A-Za-z0-9_.\-$()/ ]+?)\s*:(?![=])\s*(?P<prereqs>[^#;]*)")
+_HELPERS_COMMAND = re.compile(r"-m helpers ([a-z][\w-]*)")
+_MAKE_TARGET = re.compile(r"\bmake ([a-z][\w-]*)")
+_PYTEST = re.compile(r"(?<![\w.])pytest\b")
+#: In a recipe: the test folder as an argument (``ruff check helpers tests``).
+_TESTS_ARGUMENT = re.compile(r"(?<![\w/.-])tests\b")
 
 
-def _answers(key: dict[str, Any]) -> dict[int, str]:
-    entries = key.get("questions", {})
-    out = {}
-    for number, entry in entries.items() if isinstance(entries, dict) else ():
-        letters = entry.get("answer") if isinstance(entry, dict) else entry
-        if str(number).isdigit() and isinstance(letters, str) and letters.strip():
-            out[int(number)] = _normalize(letters)
+@dataclass
+class _Rule:
+    targets: list[str]
+    prereqs: list[str]
+    lines: list[str] = field(default_factory=list)
+
+
+def _blocks(text: str) -> list[_Rule | str]:
+    """A Makefile as rules (header and recipe lines) and other lines, in order."""
+    out: list[_Rule | str] = []
+    for line in text.splitlines():
+        match = _RULE.match(line)
+        if match and not line.startswith(("\t", ".PHONY")) and "=" not in match["targets"]:
+            out.append(_Rule(match["targets"].split(), match["prereqs"].split(), [line]))
+        elif line.startswith("\t") and out and isinstance(out[-1], _Rule):
+            out[-1].lines.append(line)
+        else:
+            out.append(line)
     return out
 
 
-def _normalize(letters: str) -> str:
-    return "".join(sorted({ch for ch in letters.upper() if ch.isalpha()}))
+def released_commands(tree: Path) -> set[str]:
+    """The ``python -m helpers`` commands whose module is in ``tree``."""
+    from helpers.__main__ import COMMANDS
+
+    def present(module: str) -> bool:
+        base = tree.joinpath(*module.split("."))
+        return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+    return {name for name, (module, _) in COMMANDS.items() if present(module)}
+
+
+def needs_missing(text: str, commands: set[str], dropped_targets: set[str] = frozenset(),
+                  recipe: bool = False) -> bool:
+    """Whether ``text`` runs something the release lacks: a helpers command, pytest, a dropped make target,
+    or (in a ``recipe``) the tests folder."""
+    from helpers.__main__ import COMMANDS
+
+    if any(c in COMMANDS and c not in commands for c in _HELPERS_COMMAND.findall(text)):
+        return True
+    if _PYTEST.search(text) or (recipe and _TESTS_ARGUMENT.search(text)):
+        return True
+    return any(t in dropped_targets for t in _MAKE_TARGET.findall(text))
+
+
+def student_makefile(text: str, commands: set[str]) -> tuple[str, set[str]]:
+    """The Makefile with only runnable targets, and the set of targets dropped."""
+    blocks = _blocks(text)
+    rules = [b for b in blocks if isinstance(b, _Rule)]
+    dropped = {t for r in rules if needs_missing("\n".join(r.lines[1:]), commands, recipe=True) for t in r.targets}
+    while True:
+        grown = set(dropped)
+        for rule in rules:
+            users = [r for r in rules if set(rule.targets) & set(r.prereqs)]
+            if set(rule.prereqs) & dropped or (users and all(set(u.targets) <= dropped for u in users)):
+                grown |= set(rule.targets)
+        if grown == dropped:
+            break
+        dropped = grown
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, _Rule):
+            lines += [] if set(block.targets) <= dropped else block.lines
+        elif block.startswith("#") and needs_missing(block, commands, dropped):
+            continue  # a comment about a dropped target
+        elif block.startswith(".PHONY:"):
+            lines.append(" ".join([".PHONY:", *(t for t in block.split()[1:] if t not in dropped)]))
+        elif not (lines and not lines[-1].strip() and not block.strip()):  # no double blank lines
+            lines.append(block)
+    return "\n".join(lines).rstrip("\n") + "\n", dropped
+
+
+def _paragraphs(section: str) -> list[str]:
+    """Blocks of a README section: paragraphs, and fenced code blocks as one block each."""
+    blocks, current, fenced = [], [], False
+    for line in section.split("\n"):
+        if line.strip().startswith("```"):
+            fenced = not fenced
+        if not line.strip() and not fenced:
+            if current:
+                blocks.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def _filter_code(block: str, bad: Callable[[str], bool], tree: Path) -> str | None:
+    """A code block without its lines that need what is missing (and layout lines of absent folders)."""
+    lines = block.split("\n")
+    kept: list[str] = []
+    skipping = False
+    for line in lines[1:-1]:
+        first = line.split()[0] if line.split() else ""
+        absent_path = first.endswith("/") and not line[:1].isspace() and not (tree / first).exists()
+        if absent_path or bad(line):
+            skipping = True
+            continue
+        if skipping and line[:1].isspace() and line.strip():  # the dropped line's continuation
+            continue
+        skipping = False
+        kept.append(line)
+    if not any(line.strip() for line in kept):
+        return None
+    return "\n".join([lines[0], *kept, lines[-1]])
+
+
+def _filter_section(section: str, bad: Callable[[str], bool], tree: Path) -> str:
+    blocks = _paragraphs(section)
+    out: list[str | None] = []
+    for block in blocks:
+        if block.startswith("```") or block.lstrip().startswith("```"):
+            filtered = _filter_code(block, bad, tree)
+            if filtered is None:
+                if out and out[-1] and out[-1].rstrip().endswith(":"):
+                    out[-1] = None
+                out.append("")  # marks the dropped block: a following "(...)" remark goes too
+                continue
+            out.append(filtered)
+        elif out and out[-1] == "" and block.lstrip().startswith("("):
+            continue
+        elif block.lstrip().startswith("|"):
+            out.append("\n".join(row for row in block.split("\n") if not bad(row)))
+        else:
+            out.append(None if bad(block) else block)
+    return "\n\n".join(b for b in out if b)
+
+
+def student_readme(text: str, commands: set[str], dropped_targets: set[str], tree: Path) -> str:
+    """The README without instructor sections and without anything the release cannot run."""
+    def bad(chunk: str) -> bool:
+        return needs_missing(chunk, commands, dropped_targets)
+
+    sections = re.split(r"(?m)^(?=## )", text)
+    kept = []
+    for section in sections:
+        heading = section.split("\n", 1)[0]
+        if heading.startswith("## ") and heading[3:].strip() in INSTRUCTOR_SECTIONS:
+            continue
+        filtered = _filter_section(section, bad, tree)
+        if filtered.strip() and not (filtered.startswith("## ") and "\n" not in filtered.strip()):
+            kept.append(filtered)
+    return "\n\n".join(kept).rstrip("\n") + "\n"
+
+
+def write_student_docs(root: Path, tree: Path) -> None:
+    """Replace ``tree``'s copied README.md and Makefile with the student versions made from ``root``'s."""
+    commands = released_commands(tree)
+    dropped: set[str] = set()
+    if (root / "Makefile").is_file():
+        makefile, dropped = student_makefile((root / "Makefile").read_text(encoding="utf-8"), commands)
+        (tree / "Makefile").write_text(makefile, encoding="utf-8")
+    if (root / "README.md").is_file():
+        readme = student_readme((root / "README.md").read_text(encoding="utf-8"), commands, dropped, tree)
+        (tree / "README.md").write_text(readme, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Checking
 
 
 def _key_shaped(value: Any) -> bool:
@@ -206,9 +362,9 @@ def _pairs(text: str) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     for pattern in _PAIR_PATTERNS:
         for match in pattern.finditer(text):
-            letters = _normalize(match.group(2))
-            if letters:
-                found.setdefault(int(match.group(1)), set()).add(letters)
+            picked = normalize(match.group(2))
+            if picked:
+                found.setdefault(int(match.group(1)), set()).add(picked)
     return found
 
 
@@ -217,7 +373,7 @@ def find_leaks(folder: Path, keys: Sequence[dict[str, Any]] = ()) -> list[str]:
     folder = Path(folder)
     problems: list[str] = []
     verbatim = [(k["_name"], k["_text"].strip()) for k in keys if k.get("_text", b"").strip()]
-    answer_sets = [(k.get("_name") or k.get("dataset", "key"), _answers(k)) for k in keys]
+    answer_sets = [(k.get("_name") or k.get("dataset", "key"), letters(k)) for k in keys]
     answer_sets = [(name, a) for name, a in answer_sets if a]
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()

@@ -1,0 +1,253 @@
+"""Reading answers from one notebook file, without running it.
+
+What counts (stated once, here; ``grade --help`` and the README quote it): a code cell's top-level line
+``answer(N, "X")`` (or ``module.answer(...)``) with literal arguments, after IPython's own input
+transformer has turned the cell's IPython syntax (``%magics``, ``!shell``) into Python, exactly as the
+kernel would before running it. Everything else that mentions ``answer`` is not counted and is reported
+for its question with the reason: a call inside ``if``/``for``/``with``/``try``/a function, one inside a
+magic such as ``%time``, one that is part of a larger expression, non-literal arguments, a line with a
+syntax error, and (for questions left unanswered) an answer written in a markdown cell, which never runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+#: A markdown cell that reads like an answer; markdown is not Python, so a pattern is the right reader.
+_MARKDOWN_ANSWER = re.compile(r"""\banswer\s*\(\s*(\d+)\s*,\s*["']([^"'\n]*)["']""")
+#: Inside a magic's text, which question an ``answer(`` names.
+_NUMBER_IN_TEXT = re.compile(r"\banswer\s*\(\s*(\d+)")
+_CONTEXTS = {ast.If: "inside an `if` statement", ast.For: "inside a `for` loop",
+             ast.AsyncFor: "inside a `for` loop", ast.While: "inside a `while` loop",
+             ast.With: "inside a `with` block", ast.AsyncWith: "inside a `with` block",
+             ast.Try: "inside a `try` statement", ast.FunctionDef: "inside a function",
+             ast.AsyncFunctionDef: "inside a function", ast.ClassDef: "inside a class",
+             ast.Match: "inside a `match` statement"}
+_MAGIC_METHODS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
+_TOO_DEEP = (RecursionError, MemoryError)
+
+
+@dataclass
+class FileAnswers:
+    """What one notebook file holds.
+
+    ``calls``: counted calls in file order, (number, letters as written, where); ``ignored``: mentions of
+    ``answer`` that do not count, (question or None, message); ``markdown``: (question, where) of answers
+    written in markdown cells; ``warnings``/``errors``: problems with the file itself.
+    """
+
+    calls: list[tuple[Any, Any, str]] = field(default_factory=list)
+    ignored: list[tuple[int | None, str]] = field(default_factory=list)
+    markdown: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@cache
+def _transformer() -> Any:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
+
+
+def _text(node: ast.AST) -> str:
+    """Source of a node for a message; a pathological one is described, not printed."""
+    try:
+        text = ast.unparse(node)
+    except _TOO_DEEP:
+        return "answer(...) with an argument nested too deeply to show"
+    return text if len(text) <= 120 else text[:100] + "...)"
+
+
+def _is_answer_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Name) and node.func.id == "answer")
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "answer"))
+
+
+def _number_of(call: ast.Call) -> int | None:
+    """The question a call names, when its first argument is an integer literal."""
+    first = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "number"), None)
+    value = first.value if isinstance(first, ast.Constant) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def literal_arguments(call: ast.Call) -> tuple[Any, Any] | str:
+    """``answer(1, "B")`` -> ``(1, "B")``; a string saying what is wrong when arguments are not literal."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return "uses *args/**kwargs"
+    nodes: dict[str, ast.expr] = dict(zip(("number", "letters"), call.args[:2], strict=False))
+    nodes.update({k.arg: k.value for k in call.keywords if k.arg in ("number", "letters")})
+    if len(call.args) > 2 or set(nodes) != {"number", "letters"}:
+        return "needs exactly two arguments, answer(N, \"B\")"
+    values = []
+    for name in ("number", "letters"):
+        try:
+            values.append(ast.literal_eval(nodes[name]))
+        except _TOO_DEEP:
+            return f"its {name} argument is nested too deeply to read"
+        except (ValueError, TypeError, SyntaxError):
+            return f"its {name} argument {_text(nodes[name])!r} is not a literal"
+    return values[0], values[1]
+
+
+def _scan_statement(statement: ast.stmt, where: str, offset: int, found: FileAnswers) -> None:
+    """Count ``statement`` when it is ``answer(N, "X")``; report every other mention of answer in it."""
+    at = f"{where} line {statement.lineno + offset}"
+    if isinstance(statement, ast.Expr) and _is_answer_call(statement.value):
+        args = literal_arguments(statement.value)
+        if isinstance(args, str):
+            found.ignored.append((_number_of(statement.value), f"{at}: {_text(statement.value)} {args}; not "
+                                  "counted (write literal values, e.g. answer(3, \"B\"))."))
+        else:
+            found.calls.append((args[0], args[1], at))
+        return
+    context = _CONTEXTS.get(type(statement), "part of a larger statement")
+    for node in ast.walk(statement):  # iterative: safe on deep trees
+        line = f"{where} line {getattr(node, 'lineno', statement.lineno) + offset}"
+        if _is_answer_call(node):
+            found.ignored.append((_number_of(node), f"{line}: {_text(node)} is {context}; not counted "
+                                  "(only a top-level line answer(N, \"X\") counts)."))
+        elif _magic_text(node):
+            name, text = _magic_text(node)
+            for match in _NUMBER_IN_TEXT.finditer(text):
+                found.ignored.append((int(match[1]), f"{line}: an answer inside the {name} magic; not counted "
+                                      "(write answer(N, \"X\") on its own line)."))
+
+
+def _magic_text(node: ast.AST) -> tuple[str, str] | None:
+    """``get_ipython().run_line_magic('time', 'answer(1, "B")')`` -> ``("%time", 'answer(1, "B")')``."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _MAGIC_METHODS):
+        return None
+    strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    text = "\n".join(strings[1:] if node.func.attr.startswith("run_") else strings)
+    if "answer" not in text:
+        return None
+    prefix = {"run_line_magic": "%", "run_cell_magic": "%%"}.get(node.func.attr)
+    return (f"{prefix}{strings[0]}" if prefix and strings else "!shell"), text
+
+
+def scan_code_cell(source: str, where: str, found: FileAnswers) -> None:
+    """Read one code cell (IPython syntax transformed first); see the module docstring for the rule."""
+    try:
+        python = _transformer().transform_cell(source)
+        tree = ast.parse(python)
+    except _TOO_DEEP:
+        numbers = sorted({int(m[1]) for m in _NUMBER_IN_TEXT.finditer(source)}) or [None]
+        found.ignored += [(n, f"{where}: nested too deeply for Python to read; not counted.") for n in numbers]
+        return
+    except Exception:  # noqa: BLE001 - a syntax error (or a transformer failure): read line by line
+        _scan_lines(source, where, found)
+        return
+    for statement in tree.body:
+        try:
+            _scan_statement(statement, where, 0, found)
+        except _TOO_DEEP:
+            found.ignored.append((None, f"{where} line {statement.lineno}: nested too deeply to read; "
+                                  "not counted."))
+
+
+def _scan_lines(source: str, where: str, found: FileAnswers) -> None:
+    """A cell with a syntax error: each unindented line that mentions answer, on its own."""
+    for index, line in enumerate(source.splitlines()):
+        if "answer" not in line:
+            continue
+        number = next((int(m[1]) for m in _NUMBER_IN_TEXT.finditer(line)), None)
+        at = f"{where} line {index + 1}"
+        if line[:1].isspace():
+            found.ignored.append((number, f"{at}: indented, in a cell with a syntax error; not counted."))
+            continue
+        try:
+            tree = ast.parse(_transformer().transform_cell(line))
+        except Exception:  # noqa: BLE001 - SyntaxError, RecursionError, MemoryError, transformer errors
+            found.ignored.append((number, f"{at}: syntax error, cannot read {line.strip()[:120]!r}; "
+                                  "not counted."))
+            continue
+        for statement in tree.body:
+            try:
+                _scan_statement(statement, where, index, found)
+            except _TOO_DEEP:
+                found.ignored.append((number, f"{at}: nested too deeply to read; not counted."))
+
+
+def _load(path: Path, label: str, max_bytes: int, found: FileAnswers) -> dict[str, Any] | None:
+    """The file's JSON when it looks like a notebook, else None with the reason in ``found.errors``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                found.errors.append(f"{label}: {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB "
+                                    "limit; not read (raise --max-mb if it is a real notebook).")
+                return None
+            text = handle.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        found.errors.append(f"{label}: not a text file (not UTF-8), so not a notebook.")
+        return None
+    except OSError as err:
+        found.errors.append(f"{label}: cannot read ({err.strerror or err}).")
+        return None
+    if not text:
+        found.errors.append(f"{label}: empty file; not a notebook.")
+        return None
+    try:
+        raw = json.loads(text)
+    except RecursionError:
+        found.errors.append(f"{label}: JSON nested too deeply; not a notebook.")
+        return None
+    except json.JSONDecodeError as err:
+        ends = text.strip()
+        truncated = " (the file looks truncated)" if ends[:1] == "{" and ends[-1:] != "}" else ""
+        found.errors.append(f"{label}: invalid JSON at line {err.lineno}{truncated}; not a readable notebook.")
+        return None
+    if not isinstance(raw, dict) or not ("cells" in raw or "worksheets" in raw):
+        found.errors.append(f"{label}: JSON but not a Jupyter notebook (no cells).")
+        return None
+    return raw
+
+
+def _cells(raw: dict[str, Any], label: str, found: FileAnswers) -> list[Any] | None:
+    import nbformat  # here, so that ``--help`` stays fast
+
+    try:
+        notebook = nbformat.from_dict(raw)
+        if notebook.get("nbformat", 1) != 4:
+            notebook = nbformat.convert(notebook, 4)
+        cells = notebook["cells"]
+        if not isinstance(cells, list):
+            raise TypeError("cells is not a list")
+    except Exception as err:  # noqa: BLE001 - nbformat raises many kinds on malformed input
+        found.errors.append(f"{label}: not a readable Jupyter notebook ({type(err).__name__}: {err}).")
+        return None
+    return cells
+
+
+def read_answers(path: Path, label: str, max_bytes: int) -> FileAnswers:
+    """Everything about ``answer`` in the notebook at ``path`` (never executed; links not followed)."""
+    found = FileAnswers()
+    raw = _load(path, label, max_bytes, found)
+    cells = _cells(raw, label, found) if raw is not None else None
+    for index, cell in enumerate(cells or ()):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown"):
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(str(s) for s in source)
+        where = f"{label} cell {index + 1}"
+        if not isinstance(source, str):
+            found.warnings.append(f"{where}: malformed source; skipped.")
+        elif "answer" not in source:
+            continue
+        elif cell["cell_type"] == "markdown":
+            found.markdown += [(int(m[1]), where) for m in _MARKDOWN_ANSWER.finditer(source)]
+        else:
+            scan_code_cell(source, where, found)
+    return found
