@@ -29,8 +29,8 @@ test-setup: venv  ## install what the browser tests need (Debian chromium and a 
 test: test-setup  ## run the whole test suite
 	$(PY) -m pytest
 
-lab: venv  ## open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks
+lab: venv  ## open JupyterLab on the notebooks at 00_observe (no news pop-up, no update check)
+	$(VENV)/bin/jupyter lab --LabApp.app_settings_dir="$(CURDIR)/helpers/bundle/lab_settings" --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate notebooks/00_observe.ipynb
 
 data: venv  ## get Food-11: make data FROM=path/or/url/to/food-11.zip
 	$(PY) -m helpers fetch food11 --from "$(FROM)"

@@ -3,8 +3,8 @@
 ``prepare_notebooks`` writes copies of the lesson notebooks with a profile's parameters injected
 (papermill's ``injected-parameters`` cell, as ``python -m helpers run`` would inject them), so running
 them in the UI uses the same reduced parameters as a quick headless run. ``LabServer`` starts
-JupyterLab on 127.0.0.1 with no token, on a free port, configured to make no network calls, and
-always stops it (and its kernels) on exit.
+JupyterLab on 127.0.0.1 with no token, on a free port, with the settings ``make lab`` uses (no news
+pop-up, no news feed, no update check: no network calls), and always stops it (and its kernels) on exit.
 """
 
 from __future__ import annotations
@@ -26,20 +26,20 @@ from types import TracebackType
 from helpers import paths
 from helpers.bundle.run import PROFILES, notebooks
 
-#: JupyterLab settings for a quiet, offline lab (no news feed, no update check) that records each
-#: cell's execution time in its metadata (so a test can find slow cells).
-LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"recordTiming": True},
-}
+#: The settings defaults the bundle ships (news "Never", no update check: no pop-up asking to reach the
+#: internet) and the server flags that stop the news feed and the update check. ``make lab`` passes the
+#: same folder and flags (a test checks the Makefile), so the lab the tests see is the students' lab.
+LAB_SETTINGS_DIR = paths.ROOT / "helpers" / "bundle" / "lab_settings"
+QUIET_FLAGS = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
 
-#: Server-side configuration: no announcements, no update check, no PyPI extension manager.
+#: Test-only user settings: record each cell's execution time in its metadata (to find slow cells).
+LAB_SETTINGS = {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"recordTiming": True}}
+
+#: Server-side configuration of the test server: no terminals, no PyPI extension manager.
 SERVER_CONFIG = {
     # No token and no XSRF check: the server is bound to 127.0.0.1 and lives only for one test run.
     "ServerApp": {"open_browser": False, "terminals_enabled": False, "disable_check_xsrf": True},
-    "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
-               "extension_manager": "readonly", "expose_app_in_browser": True},
+    "LabApp": {"extension_manager": "readonly", "expose_app_in_browser": True},
 }
 
 
@@ -126,7 +126,8 @@ class LabServer:
                    "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
                    "--ServerApp.password=", f"--ServerApp.root_dir={self.root}",
                    f"--LabApp.user_settings_dir={self.state / 'settings'}",
-                   f"--LabApp.workspaces_dir={self.state / 'workspaces'}"]
+                   f"--LabApp.workspaces_dir={self.state / 'workspaces'}",
+                   f"--LabApp.app_settings_dir={LAB_SETTINGS_DIR}", *QUIET_FLAGS]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # CI containers run as root; the server is bound to loopback
         self.state.mkdir(parents=True, exist_ok=True)

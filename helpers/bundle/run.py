@@ -1,15 +1,15 @@
 """Execute the notebooks headless: ``python -m helpers run`` (what ``make run`` does).
 
 Each notebook in ``notebooks/`` is executed with papermill into ``build/`` (the sources are never
-touched), its figures are saved as PNG files under ``build/figures/``, it is rendered to a
-self-contained HTML page, and ``build/index.html`` lists every notebook with its status and time.
+touched) and its figures are saved as PNG files under ``build/figures/``; then the executed lessons are
+rendered as a small self-contained site (``helpers.bundle.site``): ``build/index.html``, the course's front
+page, and one linked page per lesson.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import html
 import json
 import os
 import tempfile
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import paths
+from helpers.bundle.site import build_site
 
 #: Reduced parameters for quick runs (tests, CI, the browser test); the notebooks' own parameters
 #: cells hold the course's defaults, which ``--profile course`` (the default) keeps.
@@ -80,50 +81,6 @@ def save_figures(executed: Path, folder: Path) -> int:
     return count
 
 
-#: nbconvert's "lab" page without the scripts it would fetch from CDNs (require.js, MathJax, mermaid,
-#: the widget manager): the page must open offline. Figures are embedded as data: URIs; LaTeX shows as
-#: its source text; widget outputs (progress bars) are left out.
-OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{% block html_head_js_requirejs %}{% endblock %}
-{% block html_head_js_mathjax %}{% endblock %}
-{% block html_head_js_mermaidjs %}{% endblock %}
-{% block jupyter_widgets %}{% endblock %}
-"""
-
-
-def render_html(executed: Path) -> Path:
-    """Render an executed notebook to a standalone HTML page beside it (figures embedded, no CDN)."""
-    import nbformat
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(embed_images=True, template_file="offline.html.j2",
-                            extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})])
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    out = executed.with_suffix(".html")
-    out.write_text(body, encoding="utf-8")
-    return out
-
-
-def write_index(outcomes: list[Outcome], out: Path) -> Path:
-    """``index.html``: one row per notebook with status, execution time and figure count."""
-    rows = []
-    for o in outcomes:
-        status = "ok" if o.ok else f"failed: {html.escape(o.error[:300])}"
-        rows.append(f'<tr><td><a href="{o.notebook}.html">{o.notebook}</a></td>'
-                    f'<td class="{"ok" if o.ok else "bad"}">{status}</td>'
-                    f"<td>{o.seconds:.1f} s</td><td>{o.figures}</td></tr>")
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>hw9-xai: executed notebooks</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 12px;text-align:left}}
-.ok{{color:#176c2e}}.bad{{color:#b00020}}</style></head><body>
-<h1>hw9-xai: executed notebooks</h1><p>Built {time.strftime("%Y-%m-%d %H:%M")}.</p>
-<table><tr><th>notebook</th><th>status</th><th>time</th><th>figures</th></tr>{"".join(rows)}</table>
-</body></html>"""
-    path = out / "index.html"
-    path.write_text(page, encoding="utf-8")
-    return path
-
-
 def run(pattern: str = "*", out: Path = paths.BUILD, profile: str = "course",
         parameters: dict[str, Any] | None = None, kernel: str = "python3", timeout: int = 1800) -> list[Outcome]:
     """Execute the notebooks matching ``pattern`` into ``out``; return one Outcome each."""
@@ -150,11 +107,11 @@ def run(pattern: str = "*", out: Path = paths.BUILD, profile: str = "course",
             outcome = Outcome(source.stem, False, time.perf_counter() - started, str(err).strip().splitlines()[-1])
         if target.exists():
             outcome.figures = save_figures(target, out / "figures")
-            render_html(target)
         print(f"  {'ok' if outcome.ok else 'FAILED'} in {outcome.seconds:.1f} s"
               + (f": {outcome.error}" if outcome.error else ""), flush=True)
         outcomes.append(outcome)
-    write_index(outcomes, out)
+    print("writing the lesson pages and index.html ...", flush=True)
+    build_site(out, outcomes, profile)
     (out / "times.json").write_text(json.dumps([o.__dict__ for o in outcomes], indent=1))
     return outcomes
 
