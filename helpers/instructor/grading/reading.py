@@ -62,7 +62,7 @@ def _text(node: ast.AST) -> str:
     try:
         text = ast.unparse(node)
     except _TOO_DEEP:
-        return "answer(...) with an argument nested too deeply to show"
+        return "answer(...)" if _is_answer_call(node) else "<an expression nested too deeply to show>"
     return text if len(text) <= 120 else text[:100] + "...)"
 
 

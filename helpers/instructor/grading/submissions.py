@@ -107,6 +107,16 @@ def find_submissions(folder: Path) -> list[Submission]:
 
 
 def _submission(folder: Path, members: list[_Member]) -> Submission:
+    """One student's submission; a file system error stays with this student."""
+    try:
+        return _collect(folder, members)
+    except OSError as err:
+        where = short(str(err.filename)) if err.filename else "a file"
+        return Submission(members[0].written, (), folder,
+                          errors=(f"cannot read {where} ({err.strerror or err}); not graded.",))
+
+
+def _collect(folder: Path, members: list[_Member]) -> Submission:
     warnings: list[str] = []
     errors: list[str] = []
     candidates: list[tuple[Path, tuple[str, ...], bool]] = []  # (file, copy key, is a copy)
@@ -154,15 +164,28 @@ def _walk(top: Path, root: Path, warnings: list[str], errors: list[str]) -> list
             path = here / name
             if name.startswith(".") or name in SKIPPED_NAMES:
                 continue
-            if path.is_symlink():
+            try:
+                link = path.is_symlink()
+            except OSError as err:  # a path longer than the system allows
+                unreadable(err)
+                dirs[:] = []
+                break
+            if link:
                 label = short(path.relative_to(root).as_posix())
                 message = f"{label}: a symbolic link (to {short(os.readlink(path))}); not followed, not read."
                 (errors if name in dirs or name.lower().endswith(".ipynb") else warnings).append(message)
             elif name in names and name.lower().endswith(".ipynb"):
                 found.append((path, strip_copy(_stem(unicodedata.normalize("NFC", name)).strip())[1]))
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_NAMES
-                         and not (here / d).is_symlink())
+                         and not _is_link(here / d))
     return sorted(found)
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return path.is_symlink()
+    except OSError:
+        return False  # os.walk reports it when it tries to enter
 
 
 def _pick_copies(candidates: list[tuple[Path, tuple[str, ...], bool]], root: Path,
@@ -192,8 +215,7 @@ def _pick_copies(candidates: list[tuple[Path, tuple[str, ...], bool]], root: Pat
 def _merge_notes(members: list[_Member], root: Path) -> list[str]:
     """Say when several entries were merged into one student, and why they count as one (copies of one
     notebook are not a merge: :func:`_pick_copies` reports them)."""
-    raws = {m.raw for m in members}
-    unicode = len({unicodedata.normalize("NFC", r) for r in raws}) < len(raws)
+    unicode = len({m.raw == unicodedata.normalize("NFC", m.raw) for m in members}) == 2  # NFC and not
     distinct = {(m.written, m.slot, m.entry.is_dir()) for m in members}
     slots = [slot for _, slot, _ in distinct]
     spellings = {written for written, _, _ in distinct}
