@@ -22,9 +22,9 @@ venv: $(STAMP)  ## create .venv and install the bundle
 run: venv  ## execute every notebook headless on the embedded default into build/
 	$(PY) -m helpers run
 
-test-setup: venv  ## install what the browser tests need (Debian chromium and a font with Chinese glyphs)
-	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; } || \
-	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-droid-fallback; }
+test-setup: venv  ## install what the tests need (Debian chromium, a font with Chinese glyphs, bubblewrap)
+	@{ command -v chromium >/dev/null && command -v bwrap >/dev/null && fc-list :lang=zh | grep -q .; } || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-droid-fallback bubblewrap; }
 
 test: test-setup  ## run the whole test suite
 	$(PY) -m pytest
