@@ -114,6 +114,8 @@ def scan(folder: Path) -> tuple[list[tuple[int, Path]], dict[str, int]]:
             else:
                 keyed.append((int(match[1]), natural_key(path.name), path))
                 flat += 1
+        elif entry.is_dir() and split_of(path.name):  # a split of a whole copy: not this folder's images
+            left_out[f"{path.name}/"] += len(_images_below(path))
         elif entry.is_dir() and path.name.lower() not in _AUX_FOLDERS:
             for image in _images_below(path):
                 relative = image.relative_to(folder)

@@ -1,4 +1,5 @@
-"""The Food-11 folder reader: order, transform, and clear errors on bad input."""
+"""The Food-11 folder reader: order, transform, clear errors on bad input, and data as people have it
+(class folders with forgiving names, every image format and mode, EXIF rotation, unreadable files skipped)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from helpers.data import CLASS_NAMES, DataError, FoodDataset
+from helpers.classes import class_index
+from helpers.data import CLASS_NAMES, DataError, FoodDataset, find_split, read_rgb, split_folder
 from tests.conftest import write_images
+from tests.photos import KINDS, photo
 
 
 def test_sorted_by_label_then_number(food_folder: Path) -> None:
@@ -99,3 +102,102 @@ def test_not_an_image_is_skipped_by_getbatch(tmp_path: Path) -> None:
 def test_index_out_of_range(food_folder: Path) -> None:
     with pytest.raises(IndexError, match="out of range"):
         FoodDataset(food_folder).getbatch([12])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Images and folders as people have them
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_format_and_mode_loads_as_rgb(tmp_path: Path, kind: str) -> None:
+    (tmp_path / f"4_0{KINDS[kind]}").write_bytes(photo(kind, 3))
+    images, labels = FoodDataset(tmp_path).getbatch([0])
+    assert images.shape == (1, 3, 128, 128) and labels.tolist() == [4]
+    assert 0.02 < images.std() and images.max() <= 1
+
+
+def test_gray16_is_scaled_not_clipped_to_white(tmp_path: Path) -> None:
+    (tmp_path / "0_0.png").write_bytes(photo("gray16", 1))
+    (tmp_path / "0_1.jpg").write_bytes(photo("gray", 1))
+    images, _ = FoodDataset(tmp_path).getbatch([0, 1])
+    assert abs(images[0].mean() - images[1].mean()) < 0.02
+
+
+def test_transparency_is_laid_on_white(tmp_path: Path) -> None:
+    rgba = np.zeros((20, 20, 4), np.uint8)  # black, fully transparent
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "0_0.png")
+    images, _ = FoodDataset(tmp_path).getbatch([0])
+    assert images.min() == 1.0
+
+
+def test_exif_rotation_is_applied(tmp_path: Path) -> None:
+    (tmp_path / "0_0.jpg").write_bytes(photo("exif", 5))  # stored 48 wide x 36 high, to be turned upright
+    upright = read_rgb(tmp_path / "0_0.jpg", size=64)
+    with Image.open(tmp_path / "0_0.jpg") as img:
+        stored = np.asarray(img.convert("RGB").resize((64, 64), Image.BILINEAR)).astype(float)
+    turned = np.rot90(stored, k=-1)  # orientation 6: rotate 90 degrees clockwise
+    assert np.abs(upright - turned).mean() < np.abs(upright - stored).mean() / 3
+
+
+def test_class_folder_tree_with_forgiving_names(tmp_path: Path, capsys) -> None:
+    names = {"Bread": 0, "dairy_product": 1, "Noodles-Pasta": 6, "vegetable fruit": 10, "EGGS": 3}
+    for folder, label in names.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / f"IMG {label}.JPG").write_bytes(photo("rgb", label))
+    (tmp_path / "Noodles" / "Pasta" / "deeper").mkdir(parents=True)  # "Noodles/Pasta" unzipped as two folders
+    (tmp_path / "Noodles" / "Pasta" / "deeper" / "x.png").write_bytes(photo("palette", 9))
+    (tmp_path / "Pizza").mkdir()
+    (tmp_path / "Pizza" / "1.jpg").write_bytes(photo("rgb", 1))
+    (tmp_path / ".thumbnails").mkdir()
+    (tmp_path / ".thumbnails" / "0_0.jpg").write_bytes(photo("rgb", 2))
+    ds = FoodDataset(tmp_path)
+    assert ds.labels == [0, 1, 3, 6, 6, 10]
+    assert ds.left_out == {"Pizza/": 1}
+    assert "Pizza/ (1)" in capsys.readouterr().err
+    assert len(ds.getbatch(range(len(ds)))[0]) == 6
+
+
+def test_files_are_ordered_by_label_then_name_digits_by_value(tmp_path: Path) -> None:
+    (tmp_path / "Soup").mkdir()
+    for name in ["img10.jpg", "img2.jpg", "img1.jpg"]:
+        (tmp_path / "Soup" / name).write_bytes(photo("rgb", 0))
+    write_images(tmp_path, ["9_10", "9_2"])
+    assert [p.name for p in FoodDataset(tmp_path).paths] == ["9_2.jpg", "9_10.jpg", "img1.jpg", "img2.jpg",
+                                                             "img10.jpg"]
+
+
+def test_a_whole_copy_is_not_a_data_folder_but_its_splits_are_found(tmp_path: Path) -> None:
+    for split in ("train", "Validation", "test"):
+        write_images(tmp_path / "archive" / "food11" / split / "Bread", ["a"])
+    with pytest.raises(DataError, match=r"holds the splits.*point at one of them"):
+        FoodDataset(tmp_path / "archive" / "food11")
+    assert split_folder(tmp_path, "evaluation") == tmp_path / "archive" / "food11" / "test"
+    assert split_folder(tmp_path, "validation") == tmp_path / "archive" / "food11" / "Validation"
+    assert split_folder(tmp_path / "archive" / "food11" / "test", "validation").name == "test"  # no such split
+
+
+def test_two_copies_of_a_split_are_an_error(tmp_path: Path) -> None:
+    write_images(tmp_path / "a" / "training", ["0_0"])
+    write_images(tmp_path / "b" / "training", ["0_0"])
+    with pytest.raises(DataError, match="2 training folders"):
+        find_split(tmp_path, "training")
+
+
+def test_folders_of_no_class_are_named(tmp_path: Path) -> None:
+    write_images(tmp_path / "Pizza", ["a"])
+    write_images(tmp_path / "Sushi", ["b"])
+    with pytest.raises(DataError, match=r"no Food-11 class folder, only Pizza/, Sushi/"):
+        FoodDataset(tmp_path)
+
+
+def test_own_photos_with_camera_names_say_how_to_label_them(tmp_path: Path) -> None:
+    write_images(tmp_path, ["IMG_2041", "IMG_2042"])
+    with pytest.raises(DataError, match=r"IMG_2041.jpg.*class folders named after their class"):
+        FoodDataset(tmp_path)
+
+
+@pytest.mark.parametrize("spelling, label", [("Dairy product", 1), ("dairy_product", 1), ("Noodles-Pasta", 6),
+                                             ("Noodles/Pasta", 6), ("Vegetable-Fruit", 10), ("FRIED FOODS", 4),
+                                             ("sea food", 8), ("Pizza", None), ("Noodles", None)])
+def test_class_names_are_matched_forgivingly(spelling: str, label: int | None) -> None:
+    assert class_index(spelling) == label

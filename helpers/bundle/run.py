@@ -81,22 +81,46 @@ def save_figures(executed: Path, folder: Path) -> int:
     return count
 
 
+def declared_parameters(notebook: Path) -> set[str]:
+    """The names a notebook's ``parameters`` cell declares, as papermill reads them."""
+    import papermill
+
+    return set(papermill.inspect_notebook(str(notebook)))
+
+
+def parameters_for(chosen: list[Path], parameters: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per notebook, the ``parameters`` it declares: a CNN notebook gets ``data_dir``, a BERT one does not.
+
+    Raises ValueError naming a parameter that no chosen notebook declares (a typo, most likely).
+    """
+    declared = {source.stem: declared_parameters(source) for source in chosen}
+    unknown = sorted(set(parameters) - set().union(*declared.values()))
+    if unknown:
+        known = ", ".join(sorted(set().union(*declared.values())))
+        raise ValueError(f"no notebook among {', '.join(declared)} declares the parameter(s) {', '.join(unknown)}; "
+                         f"their parameters cells declare: {known}.")
+    return {name: {k: v for k, v in parameters.items() if k in names} for name, names in declared.items()}
+
+
 def run(pattern: str = "*", out: Path = paths.BUILD, profile: str = "course",
         parameters: dict[str, Any] | None = None, kernel: str = "python3", timeout: int = 1800) -> list[Outcome]:
     """Execute the notebooks matching ``pattern`` into ``out``; return one Outcome each."""
     import papermill
 
-    out.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedded default never needs the network
-    outcomes = []
     chosen = notebooks(pattern)
     if not chosen:
         raise FileNotFoundError(f"no notebook in {paths.NOTEBOOKS} matches {pattern!r}")
+    passed = parameters_for(chosen, parameters or {})
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedded default never needs the network
+    outcomes = []
     manager = local_kernel_manager()
     for source in chosen:
-        params = {**PROFILES[profile].get(source.stem, {}), **(parameters or {})}
+        params = {**PROFILES[profile].get(source.stem, {}), **passed[source.stem]}
         target = out / source.name
-        print(f"running {source.name} ...", flush=True)
+        skipped = sorted(set(parameters or {}) - set(passed[source.stem]))
+        note = f" (not its parameters: {', '.join(skipped)})" if skipped else ""
+        print(f"running {source.name}{note} ...", flush=True)
         started = time.perf_counter()
         try:
             papermill.execute_notebook(str(source), str(target), parameters=params, kernel_name=kernel,
@@ -124,7 +148,11 @@ def _cli(args: argparse.Namespace) -> int:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
-    outcomes = run(args.notebooks, Path(args.out), args.profile, params, timeout=args.timeout)
+    try:
+        outcomes = run(args.notebooks, Path(args.out), args.profile, params, timeout=args.timeout)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}")
+        return 1
     failed = [o.notebook for o in outcomes if not o.ok]
     print(f"{len(outcomes) - len(failed)}/{len(outcomes)} notebooks ok; see {Path(args.out) / 'index.html'}")
     return 1 if failed else 0
@@ -139,6 +167,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", choices=sorted(PROFILES), default="course",
                    help="course = the course's defaults; quick = reduced sample counts")
     p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a notebook parameter (JSON value), e.g. -p device=\"cpu\"")
+                   help="override a notebook parameter (JSON value), e.g. -p device=\"cpu\"; passed only to "
+                        "the notebooks whose parameters cell declares it")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per cell before giving up")
     p.set_defaults(func=_cli)
