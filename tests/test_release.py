@@ -244,7 +244,7 @@ def _released_docs_are_runnable(out: Path, root: Path) -> None:
         assert dry.returncode == 0, (target, dry.stderr)
         for command in re.findall(r"-m helpers ([a-z][\w-]*)", dry.stdout):
             assert command in commands, (target, command)
-        assert not re.search(r"(?<![\w.])pytest\b|(?<![\w/.-])tests\b", dry.stdout), target
+        assert not re.search(r"(?<![\w./-])pytest(?![\w-])|(?<![\w/.-])tests\b", dry.stdout), target
     for target in set(re.findall(r"\bmake ([a-z][\w-]*)", readme)) & set(_targets((root / "Makefile").read_text())):
         assert target in targets, f"README mentions `make {target}`, which the release's Makefile lacks"
     for command in re.findall(r"-m helpers ([a-z][\w-]*)", readme):

@@ -178,7 +178,7 @@ INSTRUCTOR_SECTIONS = ("For instructors",)
 _RULE = re.compile(r"^(?P<targets>[A-Za-z0-9_.\-$()/ ]+?)\s*:(?![=])\s*(?P<prereqs>[^#;]*)")
 _HELPERS_COMMAND = re.compile(r"-m helpers ([a-z][\w-]*)")
 _MAKE_TARGET = re.compile(r"\bmake ([a-z][\w-]*)")
-_PYTEST = re.compile(r"(?<![\w.])pytest\b")
+_PYTEST = re.compile(r"(?<![\w./-])pytest(?![\w-])")
 #: In a recipe: the test folder as an argument (``ruff check helpers tests``).
 _TESTS_ARGUMENT = re.compile(r"(?<![\w/.-])tests\b")
 
