@@ -292,7 +292,8 @@ def test_what_counts_is_what_runs(tmp_path: Path) -> None:
         '%time answer(1, "B")', 'if False:\n    answer(2, "C")', 'for q in [5]:\n    answer(q, "A")',
         'print(answer(10, "A"))', '%%time\nanswer(15, "A")\n', '!echo hi\nanswer(20, "B")',
         'def f():\n    answer(4, "A")', 'x = 1\n%matplotlib inline\nanswer(3, "D")')
-    nb = nb.replace('"Answer each question in its code cell."', '"Answer: answer(6, \\"B\\") and answer(3, \\"A\\")"')
+    nb = nb.replace('"Answer each question in its code cell."',
+                    '"Answer: answer(6, \\"B\\") and answer(3, \\"A\\"), as in `answer(7, \\"B\\")`"')
     (subs / "hal.ipynb").write_text(nb)
     hal = _grade(subs, tmp_path)["hal"]
     assert {n: a for n, a in hal.answers.items() if a} == {20: "B", 3: "D"}
@@ -306,6 +307,7 @@ def test_what_counts_is_what_runs(tmp_path: Path) -> None:
                      "Q6: hal.ipynb cell 1: an answer written in a markdown cell, which never runs"):
         assert expected in messages, expected
     assert "Q3: hal.ipynb cell 1" not in messages  # answered in code: the markdown text is just prose
+    assert "Q7:" not in messages  # in backticks: an example of the syntax
 
 
 # ---------------------------------------------------------------------------------------------------

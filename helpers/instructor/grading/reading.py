@@ -6,7 +6,8 @@ transformer has turned the cell's IPython syntax (``%magics``, ``!shell``) into 
 kernel would before running it. Everything else that mentions ``answer`` is not counted and is reported
 for its question with the reason: a call inside ``if``/``for``/``with``/``try``/a function, one inside a
 magic such as ``%time``, one that is part of a larger expression, non-literal arguments, a line with a
-syntax error, and (for questions left unanswered) an answer written in a markdown cell, which never runs.
+syntax error, and (for questions left unanswered) an answer written in a markdown cell, which never runs
+(outside backticks: `answer(7, "B")` in backticks is an example).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 
 #: A markdown cell that reads like an answer; markdown is not Python, so a pattern is the right reader.
 _MARKDOWN_ANSWER = re.compile(r"""\banswer\s*\(\s*(\d+)\s*,\s*["']([^"'\n]*)["']""")
+#: Code in markdown (fenced blocks, `spans`): examples of the syntax, not answers.
+_CODE_IN_MARKDOWN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 #: Inside a magic's text, which question an ``answer(`` names.
 _NUMBER_IN_TEXT = re.compile(r"\banswer\s*\(\s*(\d+)")
 _CONTEXTS = {ast.If: "inside an `if` statement", ast.For: "inside a `for` loop",
@@ -247,7 +250,8 @@ def read_answers(path: Path, label: str, max_bytes: int) -> FileAnswers:
         elif "answer" not in source:
             continue
         elif cell["cell_type"] == "markdown":
-            found.markdown += [(int(m[1]), where) for m in _MARKDOWN_ANSWER.finditer(source)]
+            prose = _CODE_IN_MARKDOWN.sub("", source)  # `answer(7, "B")` in backticks is an example
+            found.markdown += [(int(m[1]), where) for m in _MARKDOWN_ANSWER.finditer(prose)]
         else:
             scan_code_cell(source, where, found)
     return found
