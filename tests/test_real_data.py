@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.__main__ import main
 from helpers.bundle import fetch
 from helpers.bundle.fetch import BadArchive, FetchError, Member, copy_member, fetch_food11
 from helpers.bundle.train import evaluate, train
@@ -80,12 +81,28 @@ def test_train_and_evaluate_run_on_the_laid_out_copy(fetched, tmp_path: Path, ca
     assert "1 unreadable image(s)" in printed.err  # the corrupt training image, reported, not fatal
 
 
-def test_evaluate_reads_the_tree_unzipped_by_hand(tmp_path: Path, capsys) -> None:
-    root = unpack_plainly(kaggle_members(PER_SPLIT), tmp_path / "Downloads")
-    accuracy = evaluate(root, None, split="evaluation", device="cpu")  # root/food11/evaluation/<Class>/...
-    out = capsys.readouterr().out
-    assert 0.0 <= accuracy <= 1.0
-    assert f"food11/evaluation ({2 * len(CLASS_NAMES)} images" in out
+def test_train_and_evaluate_commands_read_the_tree_unzipped_by_hand(tmp_path: Path, capsys) -> None:
+    root = unpack_plainly(kaggle_members(PER_SPLIT), tmp_path / "Downloads")  # root/food11/<split>/<Class>/...
+    out = tmp_path / "tiny.pth"
+    assert main(["train", "--data", str(root), "--widths", "4", "4", "8", "8", "8", "--hidden", "16",
+                 "--epochs", "1", "--batch-size", "8", "--device", "cpu", "--out", str(out)]) == 0
+    assert main(["evaluate", "--data", str(root), "--split", "evaluation", "--checkpoint", str(out),
+                 "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    assert f"food11/evaluation ({2 * len(CLASS_NAMES)} images" in printed
+    assert "Noodles/Pasta" in printed and "accuracy:" in printed
+
+
+def test_class_folder_targz(tmp_path: Path) -> None:
+    archive = tmp_path / "food11.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for name, data in kaggle_members({"training": 1, "validation": 1}, prefix="").items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    plan = fetch_food11(archive, tmp_path / "out")
+    assert {split: len(files) for split, files in plan.files.items()} == {"training": 12, "validation": 11}
+    assert "training/Pizza/" in fetch.summary(tmp_path / "out", plan)
 
 
 @pytest.mark.parametrize("prefix", ["", "deep/er/"])

@@ -479,8 +479,8 @@ def summary(target: Path, plan: Plan) -> str:
     observed = "food" if "food" in splits else "evaluation" if "evaluation" in splits else splits[0]
     lines.append(f'  notebooks (parameters cell): data_dir = "{target / observed}"')
     if observed != "food":
-        lines += ["    (images are sorted by label, so the first ten of a whole split are all Bread;",
-                  "     the course's ten observed images are its food/ folder: fetch its zip the same way)"]
+        lines += ["    (on a whole split the notebooks observe the first image of each class; the course's",
+                  "     ten observed images are its food/ folder: fetch its zip the same way)"]
     if "training" in splits and "validation" in splits:
         lines.append(f"  train:    python -m helpers train --data {target}")
     if "validation" in splits or "evaluation" in splits:
