@@ -148,7 +148,7 @@ def test_release_of_this_bundle_is_clean(tmp_path: Path, capsys) -> None:
     out = tmp_path / "student"
     assert main(["release", str(out)]) == 0, capsys.readouterr().out
     assert not (out / "data" / "keys").exists()
-    assert not (out / "helpers" / "grade.py").exists() and not (out / "helpers" / "release.py").exists()
+    assert not (out / "helpers" / "instructor").exists()
     assert (out / "helpers" / "questions.py").is_file() and (out / "data" / "questions.json").is_file()
     for notebook in (out / "notebooks").glob("*.ipynb"):
         nb = nbformat.read(notebook, as_version=4)
