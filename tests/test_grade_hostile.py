@@ -82,7 +82,7 @@ def test_browser_duplicates_are_one_notebook(tmp_path: Path) -> None:
     (subs / "b09902099_02_saliency_map.ipynb").write_text(_cells({5: RIGHT[5]}))
     (subs / "dave").mkdir()
     for name, when in (("01_lime - Copy.ipynb", 10), ("01_lime(2).ipynb", 30), ("01_lime.ipynb", 20)):
-        (subs / "dave" / name).write_text(_cells({1: RIGHT[1] if when == 30 else "X"[:0]}))
+        (subs / "dave" / name).write_text(_cells({1: RIGHT[1] if when == 30 else ""}))
         os.utime(subs / "dave" / name, (1_700_000_000 + when,) * 2)
     results = _grade(subs, tmp_path)
     assert set(results) == {"b09902099", "dave"}
@@ -200,6 +200,22 @@ def test_a_failed_swap_leaves_the_old_set(tmp_path: Path, monkeypatch: pytest.Mo
     assert hashes(tmp_path / "out") == before
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["key.json", "out", "subs"]
     assert not list(tmp_path.glob(".out.*"))
+
+
+def test_without_an_atomic_exchange_a_kill_between_renames_is_undone(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ann.ipynb").write_text(_cells({1: RIGHT[1]}))
+    monkeypatch.setattr(outputs, "_exchange", lambda _a, _b: False)  # a system without renameat2
+    _grade(subs, tmp_path)
+    (subs / "ben.ipynb").write_text(_cells({5: RIGHT[5]}))
+    _grade(subs, tmp_path, force=True)
+    assert set(read_grades(tmp_path / "out")) == {"ann", "ben"}
+    before = hashes(tmp_path / "out")
+    (tmp_path / "out").rename(tmp_path / ".out.old-999")  # killed after moving the old set aside
+    outputs.check_out(tmp_path / "out", force=True)  # the next run puts it back first
+    assert hashes(tmp_path / "out") == before and not list(tmp_path.glob(".out.*"))
 
 
 def _grader(subs: Path, key: Path, out: Path, *extra: str) -> subprocess.Popen:
