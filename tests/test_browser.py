@@ -7,7 +7,13 @@ cell, widgets that render, an ``answer(N, "X")`` cell that prints its feedback, 
 view that reacts to the mouse. Screenshots of every notebook, screenful by screenful (01.png, 02.png, ...),
 plus ``answered.png`` and ``attention.png`` after those interactions, go to ``build/screenshots/<notebook>/``
 with ``report.json`` beside them: per-cell times, image sizes (shown and natural), stderr, and the cells
-that ran longer than ``SLOW`` seconds without showing a progress bar.
+that ran longer than ``SLOW`` seconds without showing a progress bar. The lab is the one ``make lab``
+starts (the bundle's settings: no news pop-up, checked on every notebook).
+
+Then the notebooks as run (each is saved after Run All) are built into the course site
+(``helpers.bundle.site``) and read in the same browser, from ``file://`` and from a static HTTP server: the
+front page, every lesson by its next link, the contents links, a sidebar heading link; screenshots in
+``build/screenshots/site/``.
 
 Needs ``/usr/bin/chromium`` (``make test-setup`` installs it); Playwright's own browser download is
 never used.
@@ -19,15 +25,20 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from helpers import paths
+from helpers.bundle.run import Outcome
+from helpers.bundle.site import build_site
 from helpers.questions import questions
 
-from jupyter_lab import LabServer, prepare_notebooks
+from jupyter_lab import LAB_SETTINGS_DIR, QUIET_FLAGS, LabServer, prepare_notebooks
 
 CHROMIUM = os.environ.get("HW9_CHROMIUM", "/usr/bin/chromium")
 #: Flags that keep Chromium off the (closed) network and away from the GPU and sandbox it cannot use here.
@@ -38,6 +49,7 @@ VIEWPORT = {"width": 1440, "height": 900}
 #: Seconds one notebook may take to run all its cells with the quick profile.
 RUN_TIMEOUT = float(os.environ.get("HW9_BROWSER_TIMEOUT", "900"))
 SHOTS = paths.BUILD / "screenshots"
+SITE_SHOTS = SHOTS / "site"
 NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 #: A code cell whose source calls one of these draws a figure, so it must show an image.
@@ -46,8 +58,9 @@ ANSWER_CALL = re.compile(r"^answer\(\s*(\d+)\s*,\s*(['\"]).*?\2\s*\)", re.MULTIL
 WIDGET_TROUBLE = ("Error displaying widget", "Loading widget...", "IProgress not found", "HBox(children=")
 PROGRESS = re.compile(r"\d+%\|")  # a tqdm bar printed as text
 SLOW = 10.0  # seconds: a cell that runs longer should show a progress bar (reported, not asserted)
+NEWS_PROMPT = "official Jupyter news"  # JupyterLab's "Would you like to get notified about ..." pop-up
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+BROWSER_TEST = [pytest.mark.slow, pytest.mark.browser]
 
 # What JupyterLab itself knows about the open notebook: the model (outputs, execution counts, timing
 # metadata) and the DOM that the student sees (images, output text), one entry per cell.
@@ -279,7 +292,15 @@ def check_orientation(state: dict) -> list[str]:
             for what, pattern in ORIENTATION.items() if not re.search(pattern, text, re.DOTALL)]
 
 
+def save_notebook(page) -> None:
+    """File > Save of the open notebook (its outputs go to disk for the site test); wait until saved."""
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000)
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.slow
+@pytest.mark.browser
 def test_notebook_runs_in_jupyterlab(name: str, lab: LabServer, browser) -> None:
     folder = SHOTS / name
     shutil.rmtree(folder, ignore_errors=True)
@@ -297,7 +318,10 @@ def test_notebook_runs_in_jupyterlab(name: str, lab: LabServer, browser) -> None
         finally:
             shots = screenshots(page, folder)
         seconds = time.monotonic() - started
+        save_notebook(page)
         problems = problems_in(state)
+        if page.get_by_text(NEWS_PROMPT).count():
+            problems.append(f"JupyterLab asks about news ({NEWS_PROMPT!r}): the shipped settings were not applied")
         feedback = check_answer_cell(page, name, state, folder / "answered.png") if not problems else None
         attention = check_attention_view(page, name, folder / "attention.png") if not problems else None
         cells = [{"index": c["index"], "seconds": cell_seconds(c), "images": c["images"],
@@ -319,3 +343,143 @@ def test_notebook_runs_in_jupyterlab(name: str, lab: LabServer, browser) -> None
     finally:
         context.close()
         lab.shutdown_kernels()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """A static file server that does not log every request to stderr."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+def outcome_of(notebook: Path) -> Outcome:
+    """How a notebook saved from JupyterLab ran: ok when every code cell ran without an error output;
+    seconds from the cells' timing metadata (recordTiming)."""
+    import nbformat
+
+    cells = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code" and c.source.strip()]
+    errors = [f"{o.ename}: {o.evalue}" for c in cells for o in c.get("outputs", []) if o.output_type == "error"]
+    if any(c.execution_count is None for c in cells):
+        errors.append("not every cell ran in this test session")
+    seconds = sum(cell_seconds({"execution": c.metadata.get("execution")}) or 0.0 for c in cells)
+    return Outcome(notebook.stem, not errors, seconds, errors[0] if errors else "")
+
+
+@pytest.fixture(scope="module")
+def course_site(lab: LabServer) -> Path:
+    """The course site built from the notebooks as JupyterLab saved them (the tests above run them all)."""
+    site = lab.root / "site"
+    site.mkdir(exist_ok=True)
+    for name in NOTEBOOKS:
+        shutil.copyfile(lab.root / "notebooks" / f"{name}.ipynb", site / f"{name}.ipynb")
+    build_site(site, [outcome_of(site / f"{name}.ipynb") for name in NOTEBOOKS], profile="quick")
+    return site
+
+
+def read_front_page(page, name: str) -> list[dict]:
+    """The front page's lesson cards as the browser shows them; a full-page screenshot ``<name>.png``."""
+    page.wait_for_load_state("load")
+    cards = page.eval_on_selector_all("li.lesson", """cards => cards.map(c => ({
+        notebook: c.dataset.notebook, title: c.querySelector('h2').innerText,
+        thumbnail: c.querySelector('img') ? c.querySelector('img').naturalWidth : null,
+        status: c.querySelector('.status').innerText, questions: c.querySelector('.questions').innerText}))""")
+    SITE_SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SITE_SHOTS / f"{name}.png"), full_page=True)
+    return cards
+
+
+def walk_the_lessons(page, titles: list[str]) -> None:
+    """From the front page: open the first lesson, follow every "next" link, check each page's heading
+    and sidebar, then "Contents" back to the front page. On 01_lime: a screenshot and a sidebar heading link."""
+    page.locator("li.lesson h2 a").first.click()
+    for number, title in enumerate(titles):
+        page.wait_for_load_state("load")
+        assert page.locator("main h1").first.inner_text().strip() == title, f"page {number}: {page.url}"
+        assert page.locator(".site-sidebar .current > a").inner_text().strip() == title
+        if number and not page.locator(".site-bar.top a[rel=prev]").count():
+            raise AssertionError(f"{page.url} has no link to the previous lesson")
+        if page.url.endswith("/01_lime.html"):
+            page.screenshot(path=str(SITE_SHOTS / "lesson.png"))
+            heading = page.locator(".site-sidebar ul a").filter(has_text="Question 1").first
+            target = heading.get_attribute("href")
+            heading.click()
+            page.wait_for_timeout(200)
+            top, bar = page.evaluate("(id) => [document.getElementById(id).getBoundingClientRect().top, "
+                                     "document.querySelector('.site-bar.top').getBoundingClientRect().bottom]",
+                                     target[1:])
+            assert bar <= top < VIEWPORT["height"] / 2, f"{target} is not shown below the bar ({top}, {bar})"
+        following = page.locator(".site-bar.top a[rel=next]")
+        if number + 1 < len(titles):
+            following.click()
+        else:
+            assert not following.count(), "the last lesson links to a next one"
+    page.locator(".site-bar.top a.contents").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/index.html"), page.url
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_course_site_front_page_and_navigation(course_site: Path, browser) -> None:
+    """The site of the lessons just run: from file:// and from a static HTTP server, no request leaves it."""
+    import nbformat
+
+    titles = [nbformat.read(paths.NOTEBOOKS / f"{n}.ipynb", as_version=4).cells[0].source.splitlines()[0][2:]
+              for n in NOTEBOOKS]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(course_site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = f"http://127.0.0.1:{server.server_address[1]}/"
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto((course_site / "index.html").as_uri())
+        cards = read_front_page(page, "index")
+        assert [c["notebook"] for c in cards] == NOTEBOOKS and [c["title"] for c in cards] == titles, cards
+        ran = [c for c in cards if c["status"] == "ran ok"]
+        assert all(c["thumbnail"] == 600 for c in ran), f"thumbnails that did not load: {cards}"
+        assert sum(int(c["questions"].split()[0]) for c in cards if c["questions"][0].isdigit()) == len(questions())
+        walk_the_lessons(page, titles)
+        page.set_viewport_size({"width": 800, "height": 900})  # a narrow window: the sidebar moves above
+        page.goto((course_site / "01_lime.html").as_uri())
+        assert page.evaluate("getComputedStyle(document.querySelector('.site-sidebar')).position") == "static"
+        page.screenshot(path=str(SITE_SHOTS / "lesson_narrow.png"))
+        page.set_viewport_size(VIEWPORT)
+        outside = [u for u in requests if not u.startswith(("file:", "data:"))]
+        assert not outside, f"the site opened from disk made requests: {outside[:5]}"
+        requests.clear()
+        page.goto(f"{host}index.html")  # the same site on a static host
+        page.locator("li.lesson h2 a").nth(1).click()
+        page.locator(".site-bar.top a[rel=next]").click()
+        page.wait_for_load_state("load")
+        assert page.url == f"{host}{NOTEBOOKS[2]}.html"
+        outside = [u for u in requests if not u.startswith((host, "data:"))]
+        assert not outside, f"the site on a static host requested other hosts: {outside[:5]}"
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_make_lab_starts_the_lab_these_tests_check() -> None:
+    """``make lab`` passes the shipped settings folder and the same quiet flags, and opens 00_observe."""
+    recipe = re.search(r"^lab:.*\n\t(.+)$", (paths.ROOT / "Makefile").read_text(), re.MULTILINE).group(1)
+    relative = LAB_SETTINGS_DIR.relative_to(paths.ROOT)
+    assert f'--LabApp.app_settings_dir="$(CURDIR)/{relative}"' in recipe, recipe
+    assert all(flag in recipe for flag in QUIET_FLAGS) and recipe.endswith("notebooks/00_observe.ipynb"), recipe
+    overrides = json.loads((LAB_SETTINGS_DIR / "overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_lab_settings_turn_the_news_off(lab: LabServer) -> None:
+    """The server applies the shipped defaults (news "Never", no update check) and serves no news."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{lab.url}lab/api/settings/@jupyterlab/apputils-extension:notification") as r:
+        schema = json.loads(r.read())["schema"]["properties"]
+    assert schema["fetchNews"]["default"] == "false" and schema["checkForUpdates"]["default"] is False
+    with urllib.request.urlopen(f"{lab.url}lab/api/news") as r:
+        assert json.loads(r.read()) == {"news": []}

@@ -35,7 +35,7 @@ ABOUT = (
     "states. Each lesson poses the multiple-choice questions of homework 9 of Hung-yi Lee's Machine "
     "Learning course and shows the evidence to answer them."
 )
-THUMBNAIL_SIZE = (600, 240)  # pixels: the first figure, cropped to this shape from its top centre
+THUMBNAIL_SIZE = (600, 240)  # pixels: the first figure on the front page
 #: What the notebooks print about the data and models they use (helpers.observe, helpers.bert_models).
 USED = {
     "data": re.compile(r"^data:\s+(.+)$"),
@@ -82,6 +82,7 @@ CSS = """
 body.site-lesson { padding: 0; margin: 0; overflow: visible; }
 .site-lesson main { padding: .5rem 1.5rem 1rem; }
 .site-lesson .site-bar, .site-lesson main { margin-left: var(--site-side); }
+.site-lesson main :is(h1, h2, h3, h4) { scroll-margin-top: 3.2rem; }  /* below the sticky bar */
 .site-index .where { color: var(--site-muted); }
 .site-sidebar { position: fixed; top: 0; bottom: 0; left: 0; width: var(--site-side); overflow-y: auto;
   box-sizing: border-box; padding: 1rem .9rem; background: #fbfcfd; border-right: 1px solid var(--site-line);
@@ -185,11 +186,22 @@ def summary_of(markdown: str, shortest: int = 90, longest: int = 320) -> str:
 
 
 def thumbnail(png: bytes, size: tuple[int, int] = THUMBNAIL_SIZE) -> str:
-    """A figure cropped to ``size`` from its top centre (where the title is), as a JPEG data: URI."""
+    """A figure at ``size`` as a JPEG data: URI.
+
+    A strip of panels (the ten images in a row, at least twice as wide as tall) shows its middle,
+    about half of its width, so the panels stay large enough to see; any other figure shows whole, on white.
+    """
     from PIL import Image, ImageOps
 
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    small = ImageOps.fit(image, size, Image.Resampling.LANCZOS, centering=(0.5, 0.0))
+    width, height = image.size
+    if width >= 2 * height:
+        h = min(height, width / 2 * size[1] / size[0])
+        w = h * size[0] / size[1]
+        box = ((width - w) / 2, (height - h) / 2, (width + w) / 2, (height + h) / 2)
+        small = image.crop(tuple(round(v) for v in box)).resize(size, Image.Resampling.LANCZOS)
+    else:
+        small = ImageOps.pad(image, size, Image.Resampling.LANCZOS, color="white")
     buffer = io.BytesIO()
     small.save(buffer, format="JPEG", quality=85, optimize=True)
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -345,8 +357,9 @@ def render_index(lessons: Sequence[Lesson], used: dict[str, dict[str, list[str]]
 <header><h1>{html.escape(TITLE)}</h1><p class="about">{html.escape(ABOUT)}</p>
 <section class="build" aria-label="this build"><dl>{build}</dl></section></header>
 <main><ol class="lessons">{"".join(lesson_card(lesson) for lesson in lessons)}</ol></main>
-<footer>{len(lessons)} lessons, {asked} questions{f", {failed} failed" if failed else ""}; executed and rendered
-{time.strftime("%Y-%m-%d %H:%M")} by <code>python -m helpers run</code>. Every page works offline.</footer>
+<footer>{len(lessons)} lessons, {asked} questions{f", {failed} failed" if failed else ""}. Rendered
+{time.strftime("%Y-%m-%d %H:%M")} from the executed notebooks (<code>python -m helpers run</code>); every page
+works offline.</footer>
 </body></html>"""
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
