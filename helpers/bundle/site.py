@@ -220,6 +220,12 @@ def read_lesson(nb: Any, outcome: Outcome) -> Lesson:
                   thumbnail(base64.b64decode(png)) if png else "", outcome.ok, outcome.seconds, outcome.error)
 
 
+def printed_lines(nb: Any) -> list[str]:
+    """Every line a notebook's code cells printed (stdout and stderr), stripped."""
+    return [line.strip() for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream" for line in output.get("text", "").splitlines()]
+
+
 def used_by(notebooks: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
     """What the notebooks ({stem: node}) printed about their data, checkpoint and language models:
     {"data": {value: [stems that printed it]}, ...}, each value once.
@@ -227,22 +233,20 @@ def used_by(notebooks: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
     Paths inside the bundle are shown relative to it (a published site need not name the build machine).
     """
     found: dict[str, dict[str, list[str]]] = {what: {} for what in USED}
-    root = f"{paths.ROOT}/"
     for stem, nb in notebooks.items():
-        for cell in (c for c in nb.cells if c.cell_type == "code"):
-            for output in cell.get("outputs", []):
-                for line in output.get("text", "").splitlines() if output.get("output_type") == "stream" else ():
-                    for what, pattern in USED.items():
-                        match = pattern.match(line.strip())
-                        if match:
-                            value = next(g for g in match.groups() if g).replace(root, "")
-                            stems = found[what].setdefault(value, [])
-                            stems += [] if stem in stems else [stem]
+        for line in printed_lines(nb):
+            for what, pattern in USED.items():
+                match = pattern.match(line)
+                if match:
+                    value = next(g for g in match.groups() if g).replace(f"{paths.ROOT}/", "")
+                    stems = found[what].setdefault(value, [])
+                    if stem not in stems:
+                        stems.append(stem)
     return {what: values for what, values in found.items() if values}
 
 
 def lesson_numbers(stems: Sequence[str]) -> str:
-    """ "00-05" for a consecutive run of lesson numbers, else "06, 07"."""
+    """The lessons' numbers: "00–05" for a consecutive run of three or more, else "06, 07"."""
     numbers = [int(s[:2]) for s in stems if s[:2].isdigit()]
     if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
         return f"{stems[0][:2]}–{stems[-1][:2]}"
