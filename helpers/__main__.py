@@ -19,6 +19,7 @@ COMMANDS = {
     "run": ("helpers.bundle.run", "execute the notebooks headless into build/"),
     "train": ("helpers.bundle.train", "train the classifier (default: the embedded checkpoint)"),
     "evaluate": ("helpers.bundle.train", "accuracy of a checkpoint on a split"),
+    "train-qa": ("helpers.bundle.train_qa", "fine-tune the packaged MiniLM for extractive QA (LoRA + span head)"),
     "bench": ("helpers.bundle.bench", "time the explanation methods"),
     "fetch": ("helpers.bundle.fetch", "download or lay out Food-11"),
     "grade": ("helpers.instructor.grading.cli", "grade answered notebooks (instructors)"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import collections
 import re
 import string
+import warnings
 from pathlib import Path
 
 import torch
@@ -40,7 +41,7 @@ from helpers.model import pick_device
 
 ADAPTER_FILE = paths.DATA / "checkpoints" / "qa_minilm_lora.pt"
 #: SHA-256 of the committed adapter file; ``python -m helpers train-qa`` prints the new one to put here.
-ADAPTER_SHA256 = ""
+ADAPTER_SHA256 = "90369c17368ce8304281e888332b181e1b7ac2cbfaf310448a140398695af56e"
 #: What ``qa_model_id`` may say to ask for the bundle's fine-tune directly.
 BUNDLE_ALIASES = ("bundle", "bundle-qa")
 BUNDLE_NAME = "all-MiniLM-L6-v2 + the bundle's QA adapters"
@@ -161,7 +162,9 @@ def load_bundle_qa(device: str | torch.device = "auto", path: Path = ADAPTER_FIL
     if saved.get("base") != PACKAGED_ID:
         raise ModelUnavailable(f"{path} adapts {saved.get('base')!r}, not the packaged {PACKAGED_ID}.")
     model, tokenizer = packaged_qa_model()
-    peft_model = get_peft_model(model, lora_config(saved["lora"]))
+    with warnings.catch_warnings():  # peft calls a transformers method that warns it will be renamed
+        warnings.simplefilter("ignore", FutureWarning)
+        peft_model = get_peft_model(model, lora_config(saved["lora"]))
     set_peft_model_state_dict(peft_model, saved["adapter"])
     model = peft_model.merge_and_unload()
     model.qa_outputs.load_state_dict(saved["span_head"])
@@ -178,7 +181,8 @@ def load_qa_model(qa_model_id: str | None = None, device: str | torch.device = "
         try:
             bert = load_bert(qa_model_id, task="qa", device=device, fallback=False, verbose=False)
         except ModelUnavailable as err:
-            reason = f"{qa_model_id!r} could not be loaded ({str(err).split(': ', 1)[-1]})"
+            detail = str(err).split(": ", 1)[-1].split(". ")[0].rstrip(".")  # e.g. "it is not in the local cache"
+            reason = f"{qa_model_id!r} could not be loaded ({detail})"
         else:
             if bert.qa_finetuned:
                 print(f"QA model: {bert.describe()} (from Hugging Face).")

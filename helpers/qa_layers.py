@@ -73,10 +73,18 @@ def qa_hidden_states(bert, example: QAExample) -> QAStates:
 
 
 def pca_2d(vectors: np.ndarray) -> np.ndarray:
-    """N x D -> N x 2: projection on the two first principal components (scikit-learn's PCA)."""
-    from sklearn.decomposition import PCA
+    """N x D -> N x 2: the coordinates on the two first principal components (as scikit-learn's PCA gives,
+    up to the sign of each axis; each axis is turned so that its largest coordinate is positive).
 
-    return PCA(n_components=2).fit_transform(np.asarray(vectors, dtype=np.float64))
+    Computed from the N x N Gram matrix of the centred vectors (its eigenvectors times the square roots
+    of its eigenvalues are the principal coordinates): with N tokens far fewer than D dimensions this is
+    cheaper than an SVD, and it needs no LAPACK threads, which a busy shared CPU makes slow.
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x - x.mean(axis=0)
+    values, axes = np.linalg.eigh(x @ x.T)  # ascending eigenvalues
+    coords = axes[:, [-1, -2]] * np.sqrt(np.clip(values[[-1, -2]], 0, None))
+    return coords * np.sign(coords[np.abs(coords).argmax(axis=0), [0, 1]])
 
 
 _STYLE = {"answer": dict(c="tab:blue", marker="D", s=46, zorder=3),
@@ -107,8 +115,9 @@ def plot_qa_layers(qa: QAStates, title: str = "", columns: int = 4, labels: bool
                 ax.scatter(points[roles == role, 0], points[roles == role, 1], label=role, **style)
         if labels:
             for k, i in enumerate(keep):
-                ax.annotate(qa.tokens[i], points[k], fontsize=6, xytext=(2, 2), textcoords="offset points",
-                            color=_STYLE[qa.roles[i]]["c"], fontfamily=family)
+                label = ax.annotate(qa.tokens[i], points[k], fontsize=6, xytext=(2, 2), textcoords="offset points",
+                                    color=_STYLE[qa.roles[i]]["c"], fontfamily=family)
+                label.set_in_layout(False)  # hundreds of labels: the layout need not measure them
         ax.set_title("layer 0 (input embeddings)" if layer == 0 else f"layer {layer}", fontsize=10)
         ax.set_xlabel("PC 1", fontsize=8)
         ax.set_ylabel("PC 2", fontsize=8)

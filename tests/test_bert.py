@@ -20,7 +20,7 @@ from helpers import embeddings as emb
 from helpers.bert_examples import APPLE, COREFERENCE, QA, TREND_PAIR, SenseSentence, all_chinese_text
 from helpers.bert_models import LoadedBert, ModelUnavailable, load_bert
 from helpers.instructor.bert_key import CONCEPTUAL_ANSWERS, depth_option, measured_answers, third_option, trend_option
-from helpers.qa import predict_span
+from helpers.qa import load_bundle_qa, predict_span
 
 from conftest import report_time
 
@@ -344,6 +344,15 @@ def test_notebook_objects_print_what_they_measure(packaged: LoadedBert) -> None:
     plt.close("all")
 
 
+def test_pca_matches_scikit_learn_up_to_sign() -> None:
+    from sklearn.decomposition import PCA
+
+    x = np.random.default_rng(2).normal(size=(30, 50)) * np.linspace(3, 0.1, 50)
+    ours, theirs = qa_layers.pca_2d(x), PCA(n_components=2).fit_transform(x)
+    np.testing.assert_allclose(np.abs(ours), np.abs(theirs), atol=1e-8)
+    np.testing.assert_allclose(ours * np.sign(ours[0]) * np.sign(theirs[0]), theirs, atol=1e-8)
+
+
 def test_layer_curves_table_and_comparison_panel() -> None:
     curves = emb.LayerCurves({"a": np.array([1.0, 3.0, 2.0]), "b": np.array([1.0, 1.0, 2.0])}, "ratio", model="m")
     assert curves.peak == 1 and "largest mean at layer 1 of 0..2" in str(curves)
@@ -380,7 +389,7 @@ def test_option_rules() -> None:
 
 
 def test_embedded_key_is_rederived(packaged: LoadedBert) -> None:
-    derived = {**measured_answers(packaged, packaged, packaged), **CONCEPTUAL_ANSWERS}
+    derived = {**measured_answers(packaged, load_bundle_qa("cpu"), packaged), **CONCEPTUAL_ANSWERS}
     assert sorted(derived) == list(range(21, 29))
     key = json.loads((paths.DATA / "keys" / "embedded.json").read_text(encoding="utf-8"))["questions"]
     assert {n: key[str(n)]["answer"] for n in derived} == derived
@@ -427,7 +436,11 @@ def test_notebook_runs_offline(name: str, tmp_path: Path, monkeypatch: pytest.Mo
     assert "OFFLINE FALLBACK" in text and "Traceback" not in text
     assert "missing from" not in text.lower()  # no missing-glyph warning
     if name.startswith("06"):
-        assert images >= 9 and html == 1 and "NOT fine-tuned for question answering" in text
+        assert images >= 9 and html == 1 and "the bundle's QA fine-tune" in text and "NOT fine-tuned" not in text
+        for example in QA["en"]:  # the QA model's own answers, printed
+            assert f"{example.name}: Q: {example.question}" in text
+        assert "the model answers '1856'" in text and "the model answers 'cats'" in text
+        assert len(re.findall(r"layer\s+tesla\s+detention\s+afraid\s+mean", text)) == 4  # 2 curves x 2 models
     else:
         assert images >= 5 and "token 'apple'" in text
 

@@ -4,8 +4,9 @@ The measured questions (21, 22, 24-27) are answered by ``measured_answers``: it 
 measurements the notebooks' evidence cells print, on the notebooks' default settings, and maps each to a
 letter with the simple rules below (the options as the notebooks print them). The conceptual questions
 (23, 28) have the same answer for every BERT. ``python -m helpers.instructor.bert_key`` derives the answers on the
-packaged offline model and merges them into ``data/keys/embedded.json`` (and the conceptual ones into
-``course.json``), keeping every other entry; ``tests/test_bert.py`` re-derives them. The course key's
+offline models the notebooks fall back to (the packaged model; for question 24 the bundle's QA fine-tune of
+it, :func:`helpers.qa.load_bundle_qa`) and merges them into ``data/keys/embedded.json`` (and the conceptual
+ones into ``course.json``), keeping every other entry; ``tests/test_bert.py`` re-derives them. The course key's
 measured answers need the course's models: ``measured_answers(load_bert("bert-base-uncased"),
 load_bert("<a QA-finetuned BERT>", task="qa"), load_bert("bert-base-chinese"))``, online.
 """
@@ -74,7 +75,7 @@ CONCEPTUAL_ANSWERS = {23: "A", 28: "B"}
 
 
 def write_keys() -> dict[int, str]:
-    """Derive the BERT questions' answers on the packaged offline model and merge them, with the
+    """Derive the BERT questions' answers on the offline models and merge them, with the
     conceptual ones, into ``data/keys/embedded.json``; the conceptual ones also into ``course.json``.
 
     The measured answers for the course's models (bert-base-chinese, a QA-finetuned BERT) come from
@@ -82,9 +83,10 @@ def write_keys() -> dict[int, str]:
     """
     from helpers.bert_models import load_bert
     from helpers.instructor.keys import write_key
+    from helpers.qa import load_bundle_qa
 
     bert = load_bert(None, verbose=False)
-    answers = {**measured_answers(bert, bert, bert), **CONCEPTUAL_ANSWERS}
+    answers = {**measured_answers(bert, load_bundle_qa("cpu"), bert), **CONCEPTUAL_ANSWERS}
     answers = dict(sorted(answers.items()))
     write_key("embedded", "embedded", None, answers)
     write_key("course", "course", None, CONCEPTUAL_ANSWERS)
