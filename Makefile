@@ -29,6 +29,10 @@ test-setup: venv  ## install what the tests need (Debian chromium, a font with C
 test: test-setup  ## run the whole test suite
 	$(PY) -m pytest
 
+.PHONY: test-fast
+test-fast: venv  ## unit tests only, while developing (no notebook runs, browser or trained-model checks)
+	$(PY) -m pytest -q -m "not slow and not browser" --durations=10
+
 lab: venv  ## open JupyterLab on the notebooks at 00_observe (no news pop-up, no update check)
 	$(VENV)/bin/jupyter lab --LabApp.app_settings_dir="$(CURDIR)/helpers/bundle/lab_settings" --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate notebooks/00_observe.ipynb
 

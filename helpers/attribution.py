@@ -1,9 +1,15 @@
 """What the explanation methods share: input checks, batching, the model's state while explaining,
 one input-gradient pass, per-image normalization, and how much of a map lies on the food.
 
-Every method in ``helpers`` takes ``(model, images, labels_or_targets, *, options)``, with images
-N x 3 x H x W float in [0, 1], and returns maps N x H x W (or a small result holding them) on the
-images' device. None of them changes the caller's tensors or leaves the model in another state.
+One call shape, as captum's ``attribute``: every explanation method in ``helpers`` (saliency,
+smoothgrad, integrated_gradients, lime_explain) is called as
+
+    method(model, images, targets, *, options)
+
+with ``images`` N x 3 x H x W float in [0, 1] and ``targets`` the N class indices to explain (an int
+for all images), and returns maps N x H x W on the images' device: a tensor, or a small result object
+whose ``.maps`` is that tensor (integrated gradients and LIME, which have more to report). None of
+them changes the caller's tensors or leaves the model in another state.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from helpers.checks import check_int
 
 #: Default images (or noisy copies, or path points) per forward/backward pass, by device type.
 #: On a 2-core CPU the embedded model's input-gradient passes ran fastest at batch 4 to 8 (best at 4,
@@ -50,10 +58,7 @@ def check_batch_size(batch_size: int | None, device: torch.device) -> int:
     """``None`` -> the device's default; otherwise a positive int."""
     if batch_size is None:
         return default_batch_size(device)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int (or None for the device default), "
-                         f"got {batch_size!r}")
-    return batch_size
+    return check_int("batch_size", batch_size, 1)
 
 
 def check_images(images: torch.Tensor, name: str = "images") -> torch.Tensor:
@@ -73,7 +78,7 @@ def check_images(images: torch.Tensor, name: str = "images") -> torch.Tensor:
     return images
 
 
-def check_targets(targets: torch.Tensor | Sequence[int] | int, n: int, name: str = "labels") -> torch.Tensor:
+def check_targets(targets: torch.Tensor | Sequence[int] | int, n: int, name: str = "targets") -> torch.Tensor:
     """Class indices for ``n`` images as an int64 tensor N (an int is used for every image)."""
     if isinstance(targets, int) and not isinstance(targets, bool):
         return torch.full((n,), targets, dtype=torch.long)

@@ -3,7 +3,8 @@
 Each function takes explanation maps as tensors (one map H x W, or a stack N x H x W) and boolean
 masks H x W (where the food is, or one part of it), and returns a small result whose printout says in
 words what was measured. A map's *mass* is the sum of its values: a map must be non-negative, so pass
-``m.clamp(min=0)`` for LIME's green part, ``(-m).clamp(min=0)`` for its red part, or ``m.abs()``.
+``m.clamp(min=0)`` for a signed map's positive part, ``(-m).clamp(min=0)`` for its negative part, or
+``m.abs()`` (LIME's result has its drawn regions ready as ``.green`` and ``.red``).
 
 The printouts state measurements only. What they mean for a question is for the reader to judge.
 """
@@ -458,51 +459,3 @@ def scale(maps: torch.Tensor, label: str = "the maps") -> Scale:
     """Largest and mean value of each map of an N x H x W stack."""
     t = _as_maps(maps, label)
     return Scale(label, [float(m.max()) for m in t], [float(m.mean()) for m in t])
-
-
-@dataclass(frozen=True)
-class LimeRegions:
-    """The regions LIME draws (its strongest superpixels), as maps that :func:`where` can measure.
-
-    ``green[i]`` holds each drawn supporting superpixel's weight on its pixels (0 elsewhere);
-    ``red[i]`` the size of each drawn opposing superpixel's (negative) weight. A region's mass is
-    therefore its weight times its area.
-    """
-
-    green: torch.Tensor  # N x H x W, float64, >= 0
-    red: torch.Tensor  # N x H x W, float64, >= 0
-    overlays: list[np.ndarray]  # N pictures H x W x 3: the image tinted green/red, boundaries drawn
-    green_weights: list[list[float]]  # per image, the drawn supporting weights, largest first
-    red_weights: list[list[float]]  # per image, the drawn opposing weights (negative), largest |w| first
-    probabilities: list[float]  # the model's probability of the explained class, per image
-    fit: list[float]  # R^2 of LIME's local linear model, per image
-
-    def describe(self, index: int) -> str:
-        """The regions drawn for image ``index``, in words."""
-        g, r = self.green_weights[index], self.red_weights[index]
-
-        def listing(ws: list[float]) -> str:
-            return f" (weights {', '.join(f'{w:+.3f}' for w in ws)})" if ws else ""
-
-        return (f"Image #{index}: LIME draws {len(g) + len(r)} regions: {len(g)} green{listing(g)} and "
-                f"{len(r)} red{listing(r)}.\n"
-                f"  The model gives the explained class probability {self.probabilities[index]:.3f}; "
-                f"LIME's linear model fits its answers with R^2 = {self.fit[index]:.2f}.")
-
-
-def lime_regions(results: Sequence) -> LimeRegions:
-    """Collect :func:`helpers.lime_explain.lime_explain`'s results (one per image) into maps and pictures."""
-    if not results:
-        raise ValueError("pass the list that lime_explain() returned (one result per image).")
-    green, red, gw, rw = [], [], [], []
-    for result in results:
-        weights = torch.as_tensor(np.asarray(result.weight_map()), dtype=torch.float64)
-        shown = torch.as_tensor(np.asarray(result.mask))
-        green.append(torch.where(shown > 0, weights.clamp(min=0), 0.0))
-        red.append(torch.where(shown < 0, (-weights).clamp(min=0), 0.0))
-        drawn = np.unique(np.asarray(result.segments)[np.asarray(result.mask) != 0])
-        ws = sorted((float(result.weights[s]) for s in drawn), key=abs, reverse=True)
-        gw.append([w for w in ws if w > 0])
-        rw.append([w for w in ws if w < 0])
-    return LimeRegions(torch.stack(green), torch.stack(red), [np.asarray(r.image) for r in results], gw, rw,
-                       [float(r.probability) for r in results], [float(r.score) for r in results])

@@ -37,6 +37,7 @@ from helpers.attribution import (
     target_scores,
     to_model,
 )
+from helpers.checks import check_int
 
 #: Integration rules, named as captum names them (``IntegratedGradients.attribute(method=...)``);
 #: each gives points a_k in [0, 1] and weights w_k summing to 1. captum's "riemann_trapezoid" is not
@@ -46,8 +47,7 @@ RULES = ("riemann_right", "riemann_left", "riemann_middle", "gausslegendre")
 
 def path_weights(steps: int, rule: str = "riemann_right") -> tuple[np.ndarray, np.ndarray]:
     """Points ``alphas`` (steps,) in [0, 1] on the path and their weights (steps,), float64."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int (course: 10), got {steps!r}")
+    steps = check_int("steps (points on the path, course: 10)", steps, 1)
     k = np.arange(steps, dtype=np.float64)
     if rule == "riemann_right":
         return (k + 1) / steps, np.full(steps, 1 / steps)
@@ -106,7 +106,7 @@ class IGResult:
         return self.completeness_error.abs() / self.score_gap.abs()
 
 
-def integrated_gradients(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int], *,
+def integrated_gradients(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
                          steps: int = 10, baseline: torch.Tensor | float | None = None,
                          rule: str = "riemann_right", normalize: bool = True,
                          batch_size: int | None = None) -> IGResult:
@@ -115,7 +115,8 @@ def integrated_gradients(model: nn.Module, images: torch.Tensor, targets: torch.
     Args:
         model: the classifier (run in eval mode with frozen parameters, restored afterwards).
         images: N x 3 x H x W in [0, 1] (not modified).
-        targets: N class indices whose logit is explained (the true labels for the course's figure).
+        targets: N class indices whose logit is explained (the true labels for the course's figure), or one
+            int for all.
         steps: points on the path (course: 10).
         baseline: None = black image (the course and the paper); a number = a constant image; or a
             tensor 3 x H x W / N x 3 x H x W.
@@ -134,7 +135,7 @@ def integrated_gradients(model: nn.Module, images: torch.Tensor, targets: torch.
     n = len(images)
     device = model_device(model)
     batch_size = check_batch_size(batch_size, device)
-    labels = check_targets(targets, n, "targets").to(device)
+    labels = check_targets(targets, n).to(device)
     x = to_model(images, model)
     base = make_baseline(x, baseline)
     alpha = torch.as_tensor(alphas, dtype=x.dtype, device=device)

@@ -38,6 +38,7 @@ from helpers.attribution import (
     model_device,
     to_model,
 )
+from helpers.checks import check_int
 
 
 def segment(image: np.ndarray, num_segments: int = 200, compactness: float = 1.0,
@@ -95,42 +96,92 @@ class _Explainer(LimeImageExplainer):
 
 @dataclass
 class LimeResult:
-    """LIME's explanation of one image for one label."""
+    """LIME's explanations of N images, each for its own target class (``.maps`` as every method gives).
 
-    label: int  # the class explained
-    segments: np.ndarray  # H x W int superpixel ids 0..S-1
-    weights: np.ndarray  # S: each superpixel's weight in the local linear model (+ supports the label)
-    image: np.ndarray  # H x W x 3 in [0, 1]: green = supports, red = against, region boundaries drawn
-    mask: np.ndarray  # H x W int: 1 supporting, -1 opposing, 0 not shown (num_features / min_weight)
-    score: float  # R^2 of the local linear model on the samples (how well it mimics the model)
-    probability: float  # the model's probability of ``label`` for the whole image
+    ``maps`` holds every superpixel's weight; ``green`` and ``red`` only the superpixels LIME draws (the
+    ``num_features`` strongest of at least ``min_weight``), so that :func:`helpers.evidence.where` can
+    measure what the figure shows. A region's mass there is its weight times its area.
+    """
 
-    def weight_map(self) -> np.ndarray:
-        """H x W: each pixel carries its superpixel's weight (signed)."""
-        return self.weights[self.segments]
+    maps: torch.Tensor  # N x H x W float64: each pixel carries its superpixel's weight (+ supports the target)
+    green: torch.Tensor  # N x H x W float64 >= 0: the drawn supporting superpixels' weights, 0 elsewhere
+    red: torch.Tensor  # N x H x W float64 >= 0: |weight| of the drawn opposing superpixels, 0 elsewhere
+    overlays: list[np.ndarray]  # N pictures H x W x 3 in [0, 1]: green = supports, red = against, boundaries
+    segments: np.ndarray  # N x H x W int: each image's superpixel ids 0..S-1
+    weights: list[np.ndarray]  # N arrays (S,): each superpixel's weight in the local linear model
+    drawn: np.ndarray  # N x H x W int: 1 drawn supporting, -1 drawn opposing, 0 not drawn
+    targets: list[int]  # the class explained, per image
+    fit: list[float]  # R^2 of the local linear model on its samples (how well it mimics the model)
+    probabilities: list[float]  # the model's probability of the target for the whole image
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def drawn_weights(self, index: int) -> list[float]:
+        """The weights of image ``index``'s drawn superpixels, largest |weight| first."""
+        ids = np.unique(self.segments[index][self.drawn[index] != 0])
+        return sorted((float(self.weights[index][s]) for s in ids), key=abs, reverse=True)
+
+    @property
+    def green_weights(self) -> list[list[float]]:
+        """Per image, the drawn supporting weights, largest first."""
+        return [[w for w in self.drawn_weights(i) if w > 0] for i in range(len(self))]
+
+    @property
+    def red_weights(self) -> list[list[float]]:
+        """Per image, the drawn opposing weights (negative), largest |weight| first."""
+        return [[w for w in self.drawn_weights(i) if w < 0] for i in range(len(self))]
+
+    def describe(self, index: int) -> str:
+        """The regions drawn for image ``index``, in words."""
+        ws = self.drawn_weights(index)
+        g, r = [w for w in ws if w > 0], [w for w in ws if w < 0]
+
+        def listing(values: list[float]) -> str:
+            return f" (weights {', '.join(f'{w:+.3f}' for w in values)})" if values else ""
+
+        return (f"Image #{index}: LIME draws {len(g) + len(r)} regions: {len(g)} green{listing(g)} and "
+                f"{len(r)} red{listing(r)}.\n"
+                f"  The model gives the explained class probability {self.probabilities[index]:.3f}; "
+                f"LIME's linear model fits its answers with R^2 = {self.fit[index]:.2f}.")
 
 
-def weight_maps(results: Sequence[LimeResult]) -> torch.Tensor:
-    """The signed weight maps of several results as one float64 tensor N x H x W (``.clamp(min=0)``
-    keeps the supporting part, e.g. to measure it with :func:`helpers.attribution.mass_on_mask`)."""
-    return torch.stack([torch.from_numpy(r.weight_map()) for r in results])
+def _explain_one(picture: np.ndarray, target: int, classify: Callable[[np.ndarray], np.ndarray],
+                 bar: tqdm, num_segments: int, compactness: float, sigma: float, num_samples: int,
+                 num_features: int, min_weight: float, hide_color: float | None, batch_size: int,
+                 seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """LIME on one H x W x 3 picture: its segments, superpixel weights (S,), overlay, drawn mask, R^2."""
+    segments = segment(picture, num_segments, compactness, sigma)
+    explainer = _Explainer(random_state=seed, bar=bar)
+    explanation = explainer.explain_instance(
+        picture, classify, labels=(target,), top_labels=None, hide_color=hide_color,
+        num_samples=num_samples, batch_size=batch_size, segmentation_fn=lambda _: segments,
+        random_seed=seed)
+    weights = np.zeros(int(segments.max()) + 1)
+    for feature, weight in explanation.local_exp[target]:
+        weights[feature] = weight
+    tinted, drawn = explanation.get_image_and_mask(target, positive_only=False, negative_only=False,
+                                                   hide_rest=False, num_features=num_features,
+                                                   min_weight=min_weight)
+    overlay = np.clip(mark_boundaries(tinted, drawn), 0, 1)
+    return segments, weights, overlay, drawn, float(explanation.score)
 
 
-def lime_explain(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | Sequence[int], *,
+def lime_explain(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
                  num_segments: int = 200, compactness: float = 1.0, sigma: float = 1.0,
                  num_samples: int = 1000, num_features: int = 11, min_weight: float = 0.05,
                  hide_color: float | None = None, batch_size: int | None = None, seed: int = 0,
-                 progress: bool = True) -> list[LimeResult]:
-    """LIME explanations of each image for its label, with the course's settings as defaults.
+                 progress: bool = True) -> LimeResult:
+    """LIME explanations of each image for its target class, with the course's settings as defaults.
 
     Args:
         model: the classifier (run in eval mode, restored afterwards).
         images: N x 3 x H x W in [0, 1] (not modified).
-        labels: N class indices to explain (the true labels for the course's figure).
+        targets: N class indices to explain (the true labels for the course's figure), or one int for all.
         num_segments, compactness, sigma: SLIC's settings (course: 200, 1, 1).
         num_samples: random on/off patterns per image (lime's default 1000).
-        num_features, min_weight: which superpixels the rendered image colours (course: the 11 with
-            the largest |weight|, of at least 0.05).
+        num_features, min_weight: which superpixels the figure draws (course: the 11 with the largest
+            |weight|, of at least 0.05).
         hide_color: the colour of hidden superpixels; None = each superpixel's mean colour (lime's
             default, the course's).
         batch_size: images per forward pass; None = the device default.
@@ -139,31 +190,31 @@ def lime_explain(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | 
         progress: show a progress bar over the samples.
 
     Returns:
-        one :class:`LimeResult` per image.
+        a :class:`LimeResult`: ``.maps`` N x H x W (float64, on ``images``' device), the drawn regions
+        ``.green`` / ``.red`` and the pictures ``.overlays``.
     """
     check_images(images)
-    targets = check_targets(labels, len(images)).tolist()
+    labels = check_targets(targets, len(images)).tolist()
+    num_samples = check_int("num_samples (lime's default: 1000)", num_samples, 1)
+    num_segments = check_int("num_segments (course: 200)", num_segments, 1)
+    num_features = check_int("num_features (course: 11)", num_features, 0)
     batch_size = check_batch_size(batch_size, model_device(model))
     pictures = images.detach().permute(0, 2, 3, 1).to("cpu", torch.float64).numpy()
-    results = []
+    settings = dict(num_segments=num_segments, compactness=compactness, sigma=sigma, num_samples=num_samples,
+                    num_features=num_features, min_weight=min_weight, hide_color=hide_color,
+                    batch_size=batch_size, seed=seed)
     with explaining(model), tqdm(total=len(images) * num_samples, desc="LIME", unit="sample",
                                  disable=not progress) as bar:
         classify = probabilities(model, batch_size)
-        for picture, label in zip(pictures, targets, strict=True):
-            segments = segment(picture, num_segments, compactness, sigma)
-            explainer = _Explainer(random_state=seed, bar=bar)
-            explanation = explainer.explain_instance(
-                picture, classify, labels=(label,), top_labels=None, hide_color=hide_color,
-                num_samples=num_samples, batch_size=batch_size, segmentation_fn=lambda _, s=segments: s,
-                random_seed=seed)
-            weights = np.zeros(int(segments.max()) + 1)
-            for feature, weight in explanation.local_exp[label]:
-                weights[feature] = weight
-            tinted, mask = explanation.get_image_and_mask(label, positive_only=False, negative_only=False,
-                                                          hide_rest=False, num_features=num_features,
-                                                          min_weight=min_weight)
-            results.append(LimeResult(
-                label=label, segments=segments, weights=weights,
-                image=np.clip(mark_boundaries(tinted, mask), 0, 1), mask=mask, score=float(explanation.score),
-                probability=float(classify(picture[None])[0, label])))
-    return results
+        parts = [_explain_one(picture, label, classify, bar, **settings)
+                 for picture, label in zip(pictures, labels, strict=True)]
+        chances = classify(pictures)[np.arange(len(labels)), labels]
+    segments, weights, overlays, drawn, fit = zip(*parts, strict=True)
+    segments, drawn = np.stack(segments), np.stack(drawn)
+    maps = torch.from_numpy(np.stack([w[s] for w, s in zip(weights, segments, strict=True)]))
+    shown = torch.from_numpy(drawn)
+    green = torch.where(shown > 0, maps.clamp(min=0), 0.0)
+    red = torch.where(shown < 0, (-maps).clamp(min=0), 0.0)
+    out = images.device
+    return LimeResult(maps.to(out), green.to(out), red.to(out), list(overlays), segments, list(weights), drawn,
+                      labels, list(fit), [float(p) for p in chances])

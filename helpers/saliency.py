@@ -34,14 +34,14 @@ from helpers.attribution import (
 )
 
 
-def saliency(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | Sequence[int], *,
+def saliency(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
              mode: str = "loss", normalize: bool = True, batch_size: int | None = None) -> torch.Tensor:
     """Saliency maps: |gradient| of the loss (or class score) w.r.t. the pixels, max over channels.
 
     Args:
         model: the classifier (any mode; it is run in eval mode and restored).
         images: N x 3 x H x W in [0, 1] (not modified).
-        labels: N class indices (the true labels for the course's figure).
+        targets: N class indices to explain (the true labels for the course's figure), or one int for all.
         mode: ``"loss"`` (course: cross-entropy of the label) or ``"score"`` (paper: the label's logit).
         normalize: scale each map to [0, 1] on its own (course question 6).
         batch_size: images per forward/backward pass; None = the device default.
@@ -53,7 +53,7 @@ def saliency(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | Sequ
     check_mode(mode)
     device = model_device(model)
     batch_size = check_batch_size(batch_size, device)
-    targets = check_targets(labels, len(images)).to(device)
+    targets = check_targets(targets, len(images)).to(device)
     maps = []
     with explaining(model):
         for part in batches(len(images), batch_size):

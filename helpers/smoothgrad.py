@@ -33,6 +33,7 @@ from helpers.attribution import (
     normalize_maps,
     to_model,
 )
+from helpers.checks import check_int
 
 
 def noise_sigma(images: torch.Tensor, noise_level: float) -> torch.Tensor:
@@ -41,7 +42,7 @@ def noise_sigma(images: torch.Tensor, noise_level: float) -> torch.Tensor:
     return noise_level * (flat.max(1).values - flat.min(1).values)
 
 
-def smoothgrad(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | Sequence[int], *,
+def smoothgrad(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
                samples: int = 500, noise_level: float = 0.4, mode: str = "loss", normalize: bool = True,
                batch_size: int | None = None, seed: int | None = 0, noise: torch.Tensor | None = None,
                progress: bool = True) -> torch.Tensor:
@@ -50,7 +51,7 @@ def smoothgrad(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | Se
     Args:
         model: the classifier (run in eval mode with frozen parameters, restored afterwards).
         images: N x 3 x H x W in [0, 1] (not modified).
-        labels: N class indices.
+        targets: N class indices to explain (the true labels for the course's figure), or one int for all.
         samples: noisy copies per image (course: 500).
         noise_level: sigma / (x_max - x_min), per image (course: 0.4).
         mode: ``"loss"`` (course: cross-entropy gradient) or ``"score"`` (the class logit's gradient).
@@ -69,8 +70,7 @@ def smoothgrad(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | Se
     """
     check_images(images)
     check_mode(mode)
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise ValueError(f"samples must be a positive int (course: 500), got {samples!r}")
+    samples = check_int("samples (noisy copies per image, course: 500)", samples, 1)
     if not noise_level >= 0:
         raise ValueError(f"noise_level must be >= 0 (course: 0.4), got {noise_level!r}")
     n = len(images)
@@ -79,7 +79,7 @@ def smoothgrad(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | Se
                          f"{(n, samples, *images.shape[1:])}, got {tuple(noise.shape)}")
     device = model_device(model)
     batch_size = check_batch_size(batch_size, device)
-    targets = check_targets(labels, n).to(device)
+    targets = check_targets(targets, n).to(device)
     x = to_model(images, model)
     sigma = noise_sigma(x, noise_level)
     generator = None if seed is None else torch.Generator(device=device).manual_seed(int(seed))

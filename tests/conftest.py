@@ -1,4 +1,6 @@
-"""Shared fixtures: small generated Food-11 folders and a tiny model, so most tests run in seconds."""
+"""Shared fixtures: small generated Food-11 folders and a tiny model, so most tests run in seconds; and one
+run of every explanation method on the embedded observed images with the course's parameters, shared by
+every test that needs the trained model's maps (the embedded key, the sanity checks)."""
 
 from __future__ import annotations
 
@@ -52,3 +54,17 @@ def food_folder(tmp_path: Path) -> Path:
 def tiny_model() -> Classifier:
     torch.manual_seed(0)
     return Classifier((4, 4, 8, 8, 8), 16).eval()
+
+
+@pytest.fixture(scope="session")
+def course_run():
+    """:func:`helpers.instructor.cnn_key.run_course_methods` on the embedded data and checkpoint, once per
+    session: LIME of images 1, 4, 6, saliency, SmoothGrad (500 copies) and integrated gradients (10 and 100
+    steps) of the ten observed images, as the notebooks compute them. Its tests are marked slow."""
+    from helpers import paths
+    from helpers.instructor.cnn_key import run_course_methods
+    from helpers.observe import load_observation
+
+    if not paths.EMBEDDED_CHECKPOINT.is_file():
+        pytest.fail(f"the embedded checkpoint {paths.EMBEDDED_CHECKPOINT} is missing; run `make train`")
+    return run_course_methods(load_observation(device="cpu", verbose=False))

@@ -10,7 +10,6 @@ import torch
 from test_notebooks import CNN_NOTEBOOKS, QUESTION_HEADING, parameters_of, read
 
 from helpers import evidence as ev
-from helpers import paths
 from helpers.instructor import cnn_key as ak
 from helpers.questions import check, questions
 
@@ -192,10 +191,8 @@ def test_shares_rule() -> None:
 
 
 @pytest.mark.slow
-def test_embedded_key_is_derived_from_the_data() -> None:
-    if not paths.EMBEDDED_CHECKPOINT.is_file():
-        pytest.fail(f"the embedded checkpoint {paths.EMBEDDED_CHECKPOINT} is missing; run `make train`")
-    derived = ak.derive_embedded_key()
+def test_embedded_key_is_derived_from_the_data(course_run) -> None:
+    derived = ak.derive_embedded_key(run=course_run)  # the session's one run of the methods (conftest.py)
     stored = ak.letters(ak.read_key("embedded"))
     differ = {q: (stored.get(q), derived[q]) for q in derived if stored.get(q) != derived[q]}
     assert not differ, (f"data/keys/embedded.json disagrees with the measurements (stored, derived): {differ}; "

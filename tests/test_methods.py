@@ -26,7 +26,7 @@ from helpers.attribution import (
 )
 from helpers.filters import filter_activation, filter_visualization
 from helpers.integrated_gradients import integrated_gradients, path_images, path_weights
-from helpers.lime_explain import _Explainer, lime_explain, probabilities, segment, weight_maps
+from helpers.lime_explain import _Explainer, lime_explain, probabilities, segment
 from helpers.model import Classifier
 from helpers.saliency import saliency
 from helpers.smoothgrad import noise_sigma, smoothgrad
@@ -116,6 +116,7 @@ def test_saliency_modes_differ(model: Classifier, images: torch.Tensor) -> None:
 # SmoothGrad
 
 
+@pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
 @pytest.mark.parametrize("mode", ["score", "loss"])
 def test_smoothgrad_matches_noise_tunnel_with_the_same_noise(
         model64: Classifier, images64: torch.Tensor, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,6 +163,7 @@ def test_smoothgrad_noise_std_is_the_papers() -> None:
     assert abs(estimate - level**2) > 0.5 * level  # not the course's sigma^2 = 0.16
 
 
+@pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
 def test_smoothgrad_seed_and_batch_size(model64: Classifier, images64: torch.Tensor) -> None:
     x, y = images64[:2], LABELS[:2]
     kwargs = dict(samples=5, noise_level=0.2, progress=False)
@@ -192,6 +194,7 @@ def test_smoothgrad_rejects_bad_options(model: Classifier, images: torch.Tensor)
 # Integrated gradients
 
 
+@pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
 @pytest.mark.parametrize("rule", ["riemann_right", "riemann_middle", "gausslegendre"])
 def test_integrated_gradients_match_captum(model64: Classifier, images64: torch.Tensor, rule: str) -> None:
     steps = 8
@@ -206,6 +209,7 @@ def test_integrated_gradients_match_captum(model64: Classifier, images64: torch.
     assert torch.allclose(result.completeness_error, delta, atol=1e-6 * float(result.score_gap.abs().max()))
 
 
+@pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
 def test_integrated_gradients_completeness_improves_with_steps(model: Classifier,
                                                                images: torch.Tensor) -> None:
     few = integrated_gradients(model, images, LABELS, steps=2)
@@ -251,6 +255,7 @@ def test_filter_activation_is_the_layers_channel(model: Classifier, images: torc
     assert filter_activation(model, images, 23, 0).shape == (N, 32, 32)
 
 
+@pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
 def test_filter_visualization_raises_the_activation_and_stays_an_image(model: Classifier,
                                                                        images: torch.Tensor) -> None:
     result = filter_visualization(model, images, 6, 0, iterations=15, progress=False)
@@ -308,6 +313,7 @@ def all_methods(net: nn.Module, x: torch.Tensor, batch_size: int | None = None) 
     }
 
 
+@pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
 def test_inputs_and_model_state_are_left_as_they_were(model: Classifier, images: torch.Tensor) -> None:
     x = images.clone()
     net = randomized_copy(model, seed=1)
@@ -325,6 +331,7 @@ def test_inputs_and_model_state_are_left_as_they_were(model: Classifier, images:
         assert torch.allclose(results[name], reference[name], atol=1e-6), name
 
 
+@pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
 def test_cpu_results_do_not_depend_on_batch_size(model64: Classifier, images64: torch.Tensor) -> None:
     one = all_methods(model64, images64, batch_size=1)
     many = all_methods(model64, images64, batch_size=64)
@@ -337,7 +344,7 @@ def test_inputs_are_checked(model: Classifier, images: torch.Tensor) -> None:
         saliency(model, images[0], LABELS[:1])
     with pytest.raises(TypeError, match="divide uint8 images by 255"):
         saliency(model, (images * 255).to(torch.uint8), LABELS)
-    with pytest.raises(ValueError, match="3 images but 2 labels"):
+    with pytest.raises(ValueError, match="3 images but 2 targets"):
         saliency(model, images, LABELS[:2])
     with pytest.raises(ValueError, match="out of range: the model has 11 classes"):
         saliency(model, images, [0, 1, 11])
@@ -395,23 +402,37 @@ def test_classifier_function_gives_probabilities_in_batches(model: Classifier, i
     assert probs.shape == (9, 11) and np.allclose(probs.sum(1), 1) and (probs >= 0).all()
 
 
+@pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
 def test_lime_explains_the_asked_label_reproducibly(model: Classifier, images: torch.Tensor) -> None:
     with torch.no_grad():
-        least_likely = model(images[:1]).argmin(1)  # never in lime's top 5: the course's code failed here
+        least_likely = model(images[:2]).argmin(1)  # never in lime's top 5: the course's code failed here
     kwargs = dict(num_samples=60, batch_size=16, progress=False)
-    first = lime_explain(model, images[:1], least_likely, **kwargs)[0]
-    again = lime_explain(model, images[:1], least_likely, **kwargs)[0]
-    assert first.label == int(least_likely)
-    assert np.array_equal(first.weights, again.weights) and np.array_equal(first.image, again.image)
-    assert len(first.weights) == first.segments.max() + 1 and np.count_nonzero(first.weights) > 0
-    assert set(np.unique(first.mask)) <= {-1, 0, 1}
-    shown = np.abs(first.weights) >= 0.05
-    assert (first.mask != 0).any() == shown.any()
-    assert first.image.shape == (128, 128, 3) and 0 <= first.image.min() and first.image.max() <= 1
-    assert first.weight_map().shape == (128, 128)
-    assert torch.equal(weight_maps([first, again]), torch.from_numpy(np.stack([first.weight_map()] * 2)))
-    other_seed = lime_explain(model, images[:1], least_likely, seed=1, **kwargs)[0]
-    assert not np.array_equal(first.weights, other_seed.weights)
+    first = lime_explain(model, images[:1], least_likely[:1], **kwargs)
+    # Each image is sampled with its own seed: explaining it again, beside another image, gives the same.
+    both = lime_explain(model, images[:2], least_likely, **kwargs)
+    assert first.targets == [int(least_likely[0])] and len(first) == 1 and len(both) == 2
+    weights, segments, drawn, overlay = first.weights[0], first.segments[0], first.drawn[0], first.overlays[0]
+    assert np.array_equal(weights, both.weights[0]) and np.array_equal(overlay, both.overlays[0])
+    assert len(weights) == segments.max() + 1 and np.count_nonzero(weights) > 0
+    assert set(np.unique(drawn)) <= {-1, 0, 1}
+    shown = np.abs(weights) >= 0.05
+    assert (drawn != 0).any() == shown.any()
+    assert overlay.shape == (128, 128, 3) and 0 <= overlay.min() and overlay.max() <= 1
+    # The contract: maps N x H x W, each pixel carrying its superpixel's weight.
+    assert first.maps.shape == (1, 128, 128) and both.maps.shape == (2, 128, 128)
+    assert torch.equal(first.maps[0], torch.from_numpy(weights[segments])) and torch.equal(both.maps[:1], first.maps)
+    other_seed = lime_explain(model, images[:1], least_likely[:1], seed=1, **kwargs)
+    assert not np.array_equal(weights, other_seed.weights[0])
+    # The drawn regions: green and red are the maps' parts where LIME draws, with the drawn weights.
+    marks = torch.from_numpy(both.drawn)
+    assert torch.equal(both.green, torch.where(marks > 0, both.maps, 0.0))
+    assert torch.equal(both.red, torch.where(marks < 0, -both.maps, 0.0))
+    for i in range(len(both)):
+        count = len(np.unique(both.segments[i][both.drawn[i] != 0]))
+        assert len(both.green_weights[i]) + len(both.red_weights[i]) == count <= 11
+        assert all(w > 0 for w in both.green_weights[i]) and all(w < 0 for w in both.red_weights[i])
+        assert f"{len(both.green_weights[i])} green" in both.describe(i)
+        assert 0 <= both.probabilities[i] <= 1
 
 
 # --------------------------------------------------------------------------------------------------

@@ -17,42 +17,43 @@ import pytest
 import torch
 
 from helpers.attribution import chance_mass, mass_on_mask, randomized_copy
-from helpers.bundle.synthetic import ensure_embedded
-from helpers.data import FoodDataset
 from helpers.evidence import rank_correlation
 from helpers.filters import filter_activation
+from helpers.instructor.cnn_key import LIME_IMAGES
 from helpers.integrated_gradients import integrated_gradients
-from helpers.lime_explain import lime_explain, weight_maps
-from helpers.model import load_model
 from helpers.saliency import saliency
 from helpers.smoothgrad import smoothgrad
 
+#: The trained model's maps come from the session's one run of the methods (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
-def trained():
+def trained(course_run):
     """The embedded model (CPU), the ten observation images, their labels and food masks."""
-    model = load_model(None, "cpu")
-    food = FoodDataset(ensure_embedded() / "food")
-    images, labels = food.getbatch(range(len(food)))
-    masks = food.masks(range(len(food)))
-    assert masks is not None, "the embedded food/ folder must have masks/"
-    return model, images, labels, masks
+    obs = course_run.obs
+    assert obs.masks is not None, "the embedded food/ folder must have masks/"
+    return obs.model, obs.images, obs.labels, obs.masks
 
 
 @pytest.fixture(scope="module")
-def maps(trained) -> dict[str, torch.Tensor]:
-    """Each method's non-negative maps N x 128 x 128 for the observation images (course settings,
-    fewer samples so the file stays fast)."""
-    model, images, labels, _ = trained
-    lime = lime_explain(model, images, labels, num_samples=300, progress=False)
-    activation = filter_activation(model, images, 6, 0)
+def maps(course_run, trained) -> dict[str, torch.Tensor]:
+    """Each method's non-negative maps N x 128 x 128 for the ten observation images, with the course's
+    settings (the session's run of the methods)."""
+    model, images, _, _ = trained
     return {
-        "saliency": saliency(model, images, labels),
-        "smoothgrad": smoothgrad(model, images, labels, samples=50, progress=False),
-        "integrated gradients": integrated_gradients(model, images, labels, steps=10).maps,
-        "LIME (supporting)": weight_maps(lime).clamp(min=0),
-        "filter 6:0 activation": activation.clamp(min=0),
+        "saliency": course_run.saliency,
+        "smoothgrad": course_run.smoothgrad,
+        "integrated gradients": course_run.ig.maps,
+        "filter 6:0 activation": filter_activation(model, images, 6, 0).clamp(min=0),
     }
+
+
+@pytest.fixture(scope="module")
+def randomized_saliency(trained) -> torch.Tensor:
+    """Saliency maps N x 128 x 128 of the model with all weights re-initialized (Adebayo et al. 2018)."""
+    model, images, labels, _ = trained
+    return saliency(randomized_copy(model, seed=0), images, labels)
 
 
 def rank_correlations(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
@@ -60,19 +61,19 @@ def rank_correlations(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
     return np.array([rank_correlation(x, y) for x, y in zip(a, b, strict=True)])
 
 
-def test_same_model_same_maps(trained) -> None:
+def test_same_model_same_maps(course_run, trained) -> None:
     model, images, labels, _ = trained
-    assert torch.equal(saliency(model, images, labels), saliency(model, images, labels))
+    assert torch.equal(saliency(model, images, labels), course_run.saliency)
     kwargs = dict(samples=8, progress=False)
     assert torch.equal(smoothgrad(model, images[:3], labels[:3], **kwargs),
                        smoothgrad(model, images[:3], labels[:3], **kwargs))
 
 
-def test_randomized_weights_change_the_saliency_maps(trained) -> None:
+def test_randomized_weights_change_the_saliency_maps(course_run, trained, randomized_saliency) -> None:
     """Adebayo et al.'s model-randomization test: low rank correlation with the trained model's maps."""
     model, images, labels, _ = trained
-    ours = saliency(model, images, labels)
-    rho = rank_correlations(ours, saliency(randomized_copy(model, seed=0), images, labels))
+    ours = course_run.saliency
+    rho = rank_correlations(ours, randomized_saliency)
     print("rank correlation, trained vs randomized weights, per image:", np.round(rho, 2))
     assert np.median(rho) < 0.3, rho
     # The yardstick: the same model's maps under a small change of the input agree far better.
@@ -93,7 +94,7 @@ def test_integrated_gradients_completeness_on_the_trained_model(trained) -> None
     assert (result.score_gap.abs() > 0.1).all()  # the gap itself is not vanishing
 
 
-def test_trained_saliency_lies_on_the_food_above_chance(trained, maps) -> None:
+def test_trained_saliency_lies_on_the_food_above_chance(course_run, trained, maps, randomized_saliency) -> None:
     model, images, labels, masks = trained
     chance = chance_mass(masks)
     shares = {name: mass_on_mask(m, masks) for name, m in maps.items()}
@@ -102,11 +103,13 @@ def test_trained_saliency_lies_on_the_food_above_chance(trained, maps) -> None:
         print(f"#{i:<6}{chance[i]:>10.1%}" + "".join(f"{share[i]:>24.1%}" for share in shares.values()))
     means = "".join(f"{share.nanmean():>24.1%}" for share in shares.values())
     print(f"{'mean':<7}{chance.mean():>10.1%}" + means)
-    for name, share in shares.items():
+    # LIME's supporting weight, on the images the run explained with LIME (the questions' images).
+    lime = mass_on_mask(course_run.lime.maps.clamp(min=0), masks[list(LIME_IMAGES)])
+    print("LIME (supporting) on images", LIME_IMAGES, ":", [f"{v:.1%}" for v in lime.tolist()])
+    for name, share in {**shares, "LIME (supporting)": lime}.items():
         assert ((share >= 0) & (share <= 1) | share.isnan()).all(), name
     saliency_share = shares["saliency"]
     assert saliency_share.mean() > chance.mean() + 0.05
     assert (saliency_share > chance).sum() >= 7  # most images, not one outlier
     # The trained model, not the image alone, puts it there: randomized weights do not.
-    randomized = saliency(randomized_copy(model, seed=0), images, labels)
-    assert saliency_share.mean() > mass_on_mask(randomized, masks).mean()
+    assert saliency_share.mean() > mass_on_mask(randomized_saliency, masks).mean()
