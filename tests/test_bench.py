@@ -37,6 +37,7 @@ def test_limit_job_runs_whole_batches(tiny_model) -> None:
     assert all(p.requires_grad for p in tiny_model.parameters())  # parameters unfrozen afterwards
 
 
+@pytest.mark.slow
 def test_bench_command_prints_the_table(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """The whole command on very little work: every method gets a row with its ratios, and the targets line."""
     monkeypatch.setattr(bench, "WORK", {"saliency": {"images": 2}, "smoothgrad": {"images": 1, "samples": 2},

@@ -320,6 +320,7 @@ def test_chinese_qa_answers_are_in_their_contexts() -> None:
         assert a.name == b.name and a.answer_start >= 0 and b.answer_start >= 0
 
 
+@pytest.mark.slow
 def test_notebook_objects_print_what_they_measure(packaged: LoadedBert) -> None:
     tokens, maps = attn.attention_maps(packaged, COREFERENCE["sentence"])
     patterns = attn.pattern_summary(maps, tokens)

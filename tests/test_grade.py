@@ -452,6 +452,7 @@ def test_cli_grade(small_class, tmp_path: Path, capsys) -> None:
 # Scale: 500 submissions x 8 notebooks (the time is printed; the target is under a minute on 2 cores)
 
 
+@pytest.mark.slow
 def test_benchmark_500_students(tmp_path: Path) -> None:
     start = time.perf_counter()
     summary = fake_class.benchmark(500, jobs=[2], out=tmp_path, progress=False)
@@ -485,6 +486,7 @@ def test_execute_reports_failures_without_touching_originals(tmp_path: Path) -> 
     assert "## Execution (--execute): 1 of 2" in (tmp_path / "out" / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_execute_timeout(tmp_path: Path) -> None:
     path = tmp_path / "slow.ipynb"
     path.write_text(notebook("import time\ntime.sleep(120)"))

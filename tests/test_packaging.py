@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from helpers import paths
@@ -48,6 +49,7 @@ def test_makefile_has_the_documented_targets() -> None:
         assert re.search(rf"^{target}:", makefile, flags=re.M), target
 
 
+@pytest.mark.slow
 def test_cli_help_for_every_command() -> None:
     out = subprocess.run([sys.executable, "-m", "helpers", "--help"], capture_output=True, text=True, check=True)
     commands = re.findall(r"^    (\w+)\s", out.stdout, flags=re.M)

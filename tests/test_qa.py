@@ -85,6 +85,7 @@ def test_a_changed_adapter_is_refused(tmp_path: Path) -> None:
         qa.load_bundle_qa("cpu", tmp_path / "missing.pt")
 
 
+@pytest.mark.slow
 def test_heldout_templates_score_at_least_70_f1(bundle_qa: LoadedBert) -> None:
     scores = evaluate(bundle_qa, qa_data.make_examples(210, "heldout"))
     print(scores)
