@@ -34,8 +34,7 @@ from pathlib import Path
 import pytest
 
 from helpers import paths
-from helpers.bundle.run import Outcome
-from helpers.bundle.site import build_site
+from helpers.bundle.site import Outcome, build_site
 from helpers.questions import questions
 
 from jupyter_lab import LAB_SETTINGS_DIR, QUIET_FLAGS, LabServer, prepare_notebooks

@@ -15,9 +15,9 @@ import pytest
 from nbformat import v3, v4
 
 from helpers.__main__ import main
-from helpers.bundle import fake_class
 from helpers.instructor import grading as grade
 from helpers.instructor import keys
+from helpers.instructor.grading.benchmark import benchmark
 from helpers.questions import questions
 
 from conftest import report_time
@@ -455,7 +455,7 @@ def test_cli_grade(small_class, tmp_path: Path, capsys) -> None:
 @pytest.mark.slow
 def test_benchmark_500_students(tmp_path: Path) -> None:
     start = time.perf_counter()
-    summary = fake_class.benchmark(500, jobs=[2], out=tmp_path, progress=False)
+    summary = benchmark(500, jobs=[2], out=tmp_path, progress=False)
     report_time(f"grading 500 x 8 notebooks ({summary['megabytes']:.0f} MB), --jobs 2", summary["seconds"][2])
     report_time("the 500 x 8 grading test, writing the class included", time.perf_counter() - start)
     assert summary["notebooks"] == 4000

@@ -15,12 +15,11 @@ import os
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from helpers import paths
-from helpers.bundle.site import build_site
+from helpers.bundle.site import Outcome, build_site
 
 #: Reduced parameters for quick runs (tests, CI, the browser test); the notebooks' own parameters
 #: cells hold the course's defaults, which ``--profile course`` (the default) keeps.
@@ -48,15 +47,6 @@ def local_kernel_manager() -> type:
             self.ip = os.path.join(tempfile.gettempdir(), f"hw9-kernel-{uuid.uuid4().hex[:12]}")
 
     return LocalKernelManager
-
-
-@dataclass
-class Outcome:
-    notebook: str
-    ok: bool
-    seconds: float
-    error: str = ""
-    figures: int = 0
 
 
 def notebooks(pattern: str = "*") -> list[Path]:

@@ -19,12 +19,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from helpers import paths
 
-if TYPE_CHECKING:
-    from helpers.bundle.run import Outcome
+
+@dataclass
+class Outcome:
+    """How one notebook's execution went (what ``helpers.bundle.run`` reports and the site shows)."""
+
+    notebook: str
+    ok: bool
+    seconds: float
+    error: str = ""
+    figures: int = 0
+
 
 TITLE = "hw9-xai: why did my network say that?"
 ABOUT = (

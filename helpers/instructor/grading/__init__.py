@@ -5,10 +5,10 @@
 - :mod:`.scoring`: one submission against a key, and a whole class in worker processes;
 - :mod:`.execute`: ``--execute``, a contained run of each notebook;
 - :mod:`.outputs`: grades.csv, answers.csv, report.md, the histogram and feedback, written as one set;
-- :mod:`.cli`: the command line.
+- :mod:`.cli`: the command line;
+- :mod:`.benchmark`: ``--benchmark N``, the grader timed on a class that :mod:`helpers.bundle.fake_class` writes.
 
-Keys are read by :mod:`helpers.instructor.keys`; the generated class and the grading benchmark live in
-:mod:`helpers.bundle.fake_class`.
+Keys are read by :mod:`helpers.instructor.keys`.
 """
 
 from helpers.instructor.grading.cli import run_grading

@@ -73,7 +73,7 @@ def run_grading(submissions_dir: Path, key: str | Path, out: Path, force: bool =
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from helpers.bundle.fake_class import benchmark
+    from helpers.instructor.grading.benchmark import benchmark
     from helpers.instructor.keys import load_key
 
     key = load_key(args.key) if args.key else None
