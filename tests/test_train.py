@@ -51,3 +51,10 @@ def test_evaluate_names_data_and_checkpoint(tiny_food11: Path, tmp_path: Path, c
     text = capsys.readouterr().out
     assert str(tiny_food11 / "validation") in text and str(out) in text
     assert f"{acc:.1%}" in text
+
+
+def test_evaluate_explanations_refuses_other_data(tiny_food11: Path, capsys) -> None:
+    from helpers.__main__ import main
+
+    assert main(["evaluate", "--explanations", "--data", str(tiny_food11)]) == 1
+    assert "needs food masks" in capsys.readouterr().out

@@ -162,7 +162,15 @@ def _train_cli(args: argparse.Namespace) -> int:
 
 def _evaluate_cli(args: argparse.Namespace) -> int:
     try:
-        evaluate(args.data, args.checkpoint, args.split, args.device)
+        if args.explanations:
+            if args.data is not None:
+                raise ValueError("--explanations measures on the embedded data (it needs food masks); "
+                                 "leave out --data.")
+            from helpers.bundle.explanation_quality import measure
+
+            print(measure(args.checkpoint, args.per_class, args.smoothgrad_samples, args.device))
+        else:
+            evaluate(args.data, args.checkpoint, args.split, args.device)
     except (DataError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}")
         return 1
@@ -192,4 +200,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     e.add_argument("--checkpoint", help="checkpoint file; default: the embedded one")
     e.add_argument("--split", default="validation", help="training, validation or evaluation")
     e.add_argument("--device", default="auto")
+    e.add_argument("--explanations", action="store_true",
+                   help="measure the explanations instead (LIME, saliency, SmoothGrad, IG, filters, backgrounds) "
+                        "with the course's parameters against their targets, on the embedded data")
+    e.add_argument("--per-class", type=int, default=40,
+                   help="with --explanations: validation images per class (40 = the whole split)")
+    e.add_argument("--smoothgrad-samples", type=int, default=500,
+                   help="with --explanations: SmoothGrad's noisy copies per validation image (course: 500)")
     e.set_defaults(func=_evaluate_cli)

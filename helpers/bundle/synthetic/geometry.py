@@ -38,6 +38,7 @@ def cov(d: np.ndarray, width: float = 1.0) -> np.ndarray:
 
 
 def sd_circle(u: np.ndarray, v: np.ndarray, r: float) -> np.ndarray:
+    """Signed distance to a circle of radius r centred at the frame's origin."""
     return np.hypot(u, v) - np.float32(r)
 
 

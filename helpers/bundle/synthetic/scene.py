@@ -134,6 +134,7 @@ _CLOTHS = [(0.72, 0.12, 0.12), (0.16, 0.3, 0.62), (0.2, 0.48, 0.26), (0.15, 0.15
 
 
 def bg_wood(rng: np.random.Generator) -> np.ndarray:
+    """A wooden table: planks with tone, warped grain and seams (S x S x 3)."""
     u, v = local_frame(rng.uniform(0, SIZE), rng.uniform(0, SIZE), rng.uniform(0, math.pi))
     plank = rng.uniform(16, 42)
     idx = np.floor(v / plank).astype(np.int64)
@@ -148,6 +149,7 @@ def bg_wood(rng: np.random.Generator) -> np.ndarray:
 
 
 def bg_cloth(rng: np.random.Generator) -> np.ndarray:
+    """A tablecloth: gingham or checkerboard with weave and folds (S x S x 3)."""
     u, v = local_frame(64, 64, rng.uniform(0, math.pi))
     p = rng.uniform(7, 18)
     a = np.clip(0.5 + 2.5 * np.sin(TAU * u / p), 0, 1)
@@ -164,6 +166,7 @@ def bg_cloth(rng: np.random.Generator) -> np.ndarray:
 
 
 def bg_marble(rng: np.random.Generator) -> np.ndarray:
+    """A marble top, light or dark, with veins (S x S x 3)."""
     u, _ = local_frame(64, 64, rng.uniform(0, math.pi))
     t = u * np.float32(rng.uniform(0.03, 0.08)) + 4 * fbm(rng, 3) + 1.5 * fbm(rng, 7)
     vein = (1 - np.abs(np.sin(t))) ** rng.uniform(8, 16)
@@ -177,6 +180,7 @@ def bg_marble(rng: np.random.Generator) -> np.ndarray:
 
 
 def bg_plain(rng: np.random.Generator) -> np.ndarray:
+    """A plain surface, sometimes speckled like stone or concrete (S x S x 3)."""
     level = rng.uniform(0.2, 0.9)
     base = np.clip(level + rng.normal(0, 0.07, 3), 0.05, 1)
     tex = 1 + 0.06 * fbm(rng, 3) + 0.02 * np.sin(X * 2.7) * np.sin(Y * 2.7) + 0.025 * grain_noise(rng)
@@ -186,6 +190,7 @@ def bg_plain(rng: np.random.Generator) -> np.ndarray:
 
 
 def background(rng: np.random.Generator) -> np.ndarray:
+    """One of the four table kinds, drawn at random (S x S x 3)."""
     kind = rng.choice(4, p=[0.35, 0.25, 0.2, 0.2])
     return (bg_wood, bg_cloth, bg_marble, bg_plain)[kind](rng)
 

@@ -164,6 +164,7 @@ def draw_vessel(sc: Scene) -> Vessel:
 
 
 def draw_plate(sc: Scene, cx: float, cy: float, R: float, aspect: float, angle: float, col: np.ndarray) -> Vessel:
+    """A plate (ellipse of radius R) with a shadow, a well and a lit rim; returns where the food goes."""
     rng = sc.rng
     u, v = local_frame(cx, cy, angle)
     d = sd_ellipse(u, v, R, R * aspect)
@@ -185,6 +186,7 @@ def draw_plate(sc: Scene, cx: float, cy: float, R: float, aspect: float, angle: 
 def draw_bowl(
     sc: Scene, cx: float, cy: float, R: float, aspect: float, angle: float, col: np.ndarray, rim: float = 0.1
 ) -> Vessel:
+    """A bowl (ellipse of radius R, rim fraction ``rim``) with lit walls; returns where the food goes."""
     rng = sc.rng
     u, v = local_frame(cx, cy, angle)
     d = sd_ellipse(u, v, R, R * aspect)

@@ -110,6 +110,7 @@ def inside_points(rng: np.random.Generator, region: np.ndarray, n: int) -> tuple
 
 
 def rgb(color: tuple[float, float, float] | np.ndarray) -> np.ndarray:
+    """A colour as a float32 array of 3."""
     return np.asarray(color, dtype=np.float32)
 
 

@@ -173,6 +173,7 @@ def _buns(sc: Scene, cx: float, cy: float, s: float) -> None:
 
 
 def draw_bread(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Bread (class 0): a scored loaf, slices with crust, toast cubes or round buns."""
     rng = sc.rng
     kind = rng.choice(4, p=[0.25, 0.3, 0.2, 0.25])
     crust = jit(rng, (0.62, 0.37, 0.16), 0.07)
@@ -242,6 +243,7 @@ def _cake_topping(sc: Scene, tx: float, ty: float, s: float, top: np.ndarray) ->
 
 
 def draw_cake_slice(sc: Scene, cx: float, cy: float, s: float, flip: bool) -> None:
+    """A slice of layered cake seen from the front, with a topping; ``flip`` mirrors it."""
     rng = sc.rng
     m = -1.0 if flip else 1.0
 
@@ -359,6 +361,7 @@ def _donut(sc: Scene, x: float, y: float, R: float) -> None:
 
 
 def draw_dessert(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Dessert (class 2): a cake slice, one or two cupcakes, or iced doughnut(s)."""
     rng = sc.rng
     kind = rng.choice(3, p=[0.45, 0.3, 0.25])
     if kind == 0:

@@ -135,6 +135,7 @@ def _cheese_wedge(sc: Scene, cx: float, cy: float, s: float, ang: float) -> None
 
 
 def draw_dairy(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Dairy product (class 1): a glass of milk, a jug, a cheese wedge, cheese cubes or slices."""
     rng = sc.rng
     kind = rng.choice(5, p=[0.2, 0.2, 0.25, 0.2, 0.15])
     if kind == 0:
@@ -201,6 +202,7 @@ def _fried_egg(sc: Scene, x: float, y: float, R: float) -> None:
 
 
 def draw_egg(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Egg (class 3): fried egg(s), halved boiled eggs or whole eggs in the shell."""
     rng = sc.rng
     kind = rng.choice(3, p=[0.45, 0.3, 0.25])
     if kind == 0:

@@ -35,6 +35,7 @@ from helpers.bundle.synthetic.textures import (
 
 
 def draw_fried(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Fried food (class 4): fries, nuggets, fried chicken pieces or onion rings."""
     rng = sc.rng
     kind = rng.choice(4, p=[0.35, 0.25, 0.2, 0.2])
     if kind == 0:
@@ -144,6 +145,7 @@ def draw_steak(sc: Scene, cx: float, cy: float, s: float, ang: float, sliced: bo
 
 
 def draw_drumstick(sc: Scene, x: float, y: float, s: float, ang: float) -> None:
+    """A roast drumstick at (x, y), size ``s``, its bone pointing along ``ang``."""
     rng = sc.rng
     bx0, by0 = to_image(x, y, ang, 0.3 * s, 0)
     bx1, by1 = to_image(x, y, ang, 0.85 * s, 0)
@@ -161,6 +163,7 @@ def draw_drumstick(sc: Scene, x: float, y: float, s: float, ang: float) -> None:
 
 
 def draw_skewer(sc: Scene, cx: float, cy: float, s: float, ang: float, veg: bool) -> None:
+    """A skewer of meat pieces (alternating with vegetables when ``veg``) along ``ang``."""
     rng = sc.rng
     x0, y0 = to_image(cx, cy, ang, -1.1 * s, 0)
     x1, y1 = to_image(cx, cy, ang, 1.05 * s, 0)
@@ -212,6 +215,7 @@ def _meat_slices(sc: Scene, cx: float, cy: float, s: float) -> None:
 
 
 def draw_meat(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Meat (class 5): a steak (whole or sliced), drumsticks, skewers or cold cuts."""
     rng = sc.rng
     kind = rng.choice(4, p=[0.35, 0.25, 0.2, 0.2])
     if kind == 0:
@@ -235,6 +239,7 @@ def draw_meat(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
 
 
 def draw_noodles(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Noodles/Pasta (class 6): a tangle of wavy strands with sauce, cheese, meatballs or herbs."""
     rng = sc.rng
     R = s * rng.uniform(0.8, 0.95)
     d = sd_blob(cx, cy, R, rng, 0.12)
@@ -296,6 +301,7 @@ def draw_noodles(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None
 
 
 def draw_rice(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Rice (class 7): a grainy mound (white or fried with peas and carrot) or an onigiri."""
     rng = sc.rng
     kind = rng.choice(3, p=[0.65, 0.2, 0.15])
     if kind == 2:  # onigiri: a rounded rice triangle with a band of seaweed

@@ -71,6 +71,7 @@ def draw_shrimp(sc: Scene, x: float, y: float, r: float, ang: float) -> None:
 
 
 def draw_fish(sc: Scene, x: float, y: float, L: float, ang: float) -> None:
+    """A whole fish (grilled or raw) of length ``L`` along ``ang``, head towards -u."""
     rng = sc.rng
     u, v = local_frame(x, y, ang)
     body = sd_ellipse(u, v, 0.5 * L, 0.17 * L)
@@ -151,6 +152,7 @@ def _salmon(sc: Scene, cx: float, cy: float, s: float) -> None:
 
 
 def draw_seafood(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Seafood (class 8): curled shrimp, a whole fish, or a salmon fillet / sashimi."""
     rng = sc.rng
     kind = rng.choice(3, p=[0.4, 0.35, 0.25])
     if kind == 0:
@@ -240,6 +242,7 @@ def draw_soup(
 
 
 def draw_veg(sc: Scene, cx: float, cy: float, s: float, ves: Vessel) -> None:
+    """Vegetable/Fruit (class 10): salad, whole fruit, broccoli florets or grapes."""
     rng = sc.rng
     kind = rng.choice(4, p=[0.35, 0.3, 0.15, 0.2])
     if kind == 0:
