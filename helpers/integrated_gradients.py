@@ -106,6 +106,28 @@ class IGResult:
         return self.completeness_error.abs() / self.score_gap.abs()
 
 
+def _path_gradients(model: nn.Module, x: torch.Tensor, base: torch.Tensor, labels: torch.Tensor,
+                    alphas: np.ndarray, weights: np.ndarray, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sum over the path points of weight_k * gradient at ``base + alpha_k (x - base)`` (N x 3 x H x W), and
+    the target score at the last point of each path (N), in batches of ``batch_size`` points that mix
+    images. Row r of the flattened work list is path point r % steps of image r // steps."""
+    n, steps = len(x), len(alphas)
+    alpha = torch.as_tensor(alphas, dtype=x.dtype, device=x.device)
+    weight = torch.as_tensor(weights, dtype=x.dtype, device=x.device)
+    total = torch.zeros_like(x)
+    end_scores = torch.empty(n, dtype=x.dtype, device=x.device)
+    for rows in batches(n * steps, batch_size):
+        r = torch.arange(rows.start, rows.stop, device=x.device)
+        owner, k = r // steps, r % steps
+        b = base[owner if len(base) > 1 else torch.zeros_like(owner)]
+        point = b + alpha[k, None, None, None] * (x[owner] - b)
+        grad, scores = input_gradient(model, point, labels[owner], mode="score")
+        total.index_add_(0, owner, grad * weight[k, None, None, None])
+        last = k == steps - 1
+        end_scores[owner[last]] = scores[last]
+    return total, end_scores
+
+
 def integrated_gradients(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
                          steps: int = 10, baseline: torch.Tensor | float | None = None,
                          rule: str = "riemann_right", normalize: bool = True,
@@ -132,27 +154,13 @@ def integrated_gradients(model: nn.Module, images: torch.Tensor, targets: torch.
     """
     check_images(images)
     alphas, weights = path_weights(steps, rule)
-    n = len(images)
     device = model_device(model)
     batch_size = check_batch_size(batch_size, device)
-    labels = check_targets(targets, n).to(device)
+    labels = check_targets(targets, len(images)).to(device)
     x = to_model(images, model)
     base = make_baseline(x, baseline)
-    alpha = torch.as_tensor(alphas, dtype=x.dtype, device=device)
-    weight = torch.as_tensor(weights, dtype=x.dtype, device=device)
-    total = torch.zeros_like(x)
     with explaining(model):
-        # Row r of the flattened work list is path point r % steps of image r // steps.
-        end_scores = torch.empty(n, dtype=x.dtype, device=device)
-        for rows in batches(n * steps, batch_size):
-            r = torch.arange(rows.start, rows.stop, device=device)
-            owner, k = r // steps, r % steps
-            b = base[owner if len(base) > 1 else torch.zeros_like(owner)]
-            point = b + alpha[k, None, None, None] * (x[owner] - b)
-            grad, scores = input_gradient(model, point, labels[owner], mode="score")
-            total.index_add_(0, owner, grad * weight[k, None, None, None])
-            last = k == steps - 1
-            end_scores[owner[last]] = scores[last]
+        total, end_scores = _path_gradients(model, x, base, labels, alphas, weights, batch_size)
         # F(x) comes free when the rule evaluates a = 1; F(baseline) needs one pass per distinct baseline.
         score_x = end_scores if alphas[-1] == 1.0 else target_scores(model, x, labels, batch_size)
         if len(base) == 1:
