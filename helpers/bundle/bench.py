@@ -330,6 +330,17 @@ def _jobs(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, work: di
     return jobs, described
 
 
+def _print_legend(tie: float) -> None:
+    """What the table's columns and marks mean."""
+    print("(a) course-style loop: one image per pass, parameter gradients computed (the course ran saliency")
+    print("    and filter visualization on its 10 images as one batch; its SmoothGrad and IG looped so)")
+    print("(b) captum on batches of the same size; it has no filter visualization")
+    print(f"(c) the limit; filter viz passes stop at layer {CNNID}, so they can beat it")
+    print("LIME: forward passes/s; lime's defaults = its perturbation loop and classifier batches of 10")
+    print(f"resolution: each of our gradient jobs was also timed a second time; the two differed by up to {tie:.1%},"
+          f" so a target missed by less than that is not decided")
+
+
 def run(quick: bool = False, device: str = "auto", batch_size: int | None = None,
         checkpoint: str | None = None) -> int:
     """Run the benchmark and print its table; returns 0 (the targets are reported, not enforced)."""
@@ -371,13 +382,7 @@ def run(quick: bool = False, device: str = "auto", batch_size: int | None = None
     if verdict:
         verdicts[verdict].append(f"LIME: slower than lime's defaults ({stock / ours:.2f}x)")
     print()
-    print("(a) course-style loop: one image per pass, parameter gradients computed (the course ran saliency")
-    print("    and filter visualization on its 10 images as one batch; its SmoothGrad and IG looped so)")
-    print("(b) captum on batches of the same size; it has no filter visualization")
-    print(f"(c) the limit; filter viz passes stop at layer {CNNID}, so they can beat it")
-    print("LIME: forward passes/s; lime's defaults = its perturbation loop and classifier batches of 10")
-    print(f"resolution: each of our gradient jobs was also timed a second time; the two differed by up to {tie:.1%},"
-          f" so a target missed by less than that is not decided")
+    _print_legend(tie)
     if dev.type == "cuda":
         slow = [r.name for r in rows if r.course / r.ours < 5]
         if slow:
