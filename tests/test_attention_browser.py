@@ -3,12 +3,7 @@ renders, shows the tokens, reacts to hover / click / layer choice, and requests 
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -17,6 +12,8 @@ import pytest
 from helpers import paths
 from helpers.attention import attention_maps, save_attention_view
 from helpers.bert_models import load_bert
+
+from jupyter_lab import LabServer
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -92,12 +89,6 @@ def test_attention_view_in_chromium(view: tuple[Path, list[str]]) -> None:
     assert requests and not outside, f"network requests: {outside}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_attention_view_inside_jupyterlab(tmp_path: Path) -> None:
     """Run a cell that shows the view in a real JupyterLab (served on 127.0.0.1) and hover a token."""
     if not Path(CHROMIUM).exists():
@@ -113,54 +104,30 @@ def test_attention_view_inside_jupyterlab(tmp_path: Path) -> None:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "view.ipynb")
-    port = _free_port()
-    lab = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
-         f"--ServerApp.root_dir={tmp_path}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     requests: list[str] = []
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or lab.poll() is not None:
-                    pytest.fail("JupyterLab did not start")
-                time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1300, "height": 900})
-                page.on("request", lambda r: requests.append(r.url))
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/view.ipynb")
-                page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=90_000)
-                # the status bar says "Idle" once the kernel is up; only then run the cell
-                page.locator(".jp-StatusBar-TextItem", has_text="| Idle").wait_for(timeout=90_000)
-                page.locator(".jp-Cell .jp-InputArea-editor").first.click()
-                page.keyboard.press("Shift+Enter")
-                try:
-                    tok = page.locator(".jp-OutputArea-output .attention-view .left .tok").first
-                    tok.wait_for(timeout=120_000)
-                finally:
-                    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=str(SCREENSHOT.with_name("attention_view_jupyterlab.png")))
-                view = page.locator(".jp-OutputArea-output .attention-view")
-                assert view.locator(".left .tok").count() == 9
-                view.locator(".left .tok").nth(5).hover()
-                assert "'she' attends most to" in view.locator(".info").inner_text()
-                page.screenshot(path=str(SCREENSHOT.with_name("attention_view_jupyterlab.png")))
-            finally:
-                browser.close()
-    finally:
-        lab.terminate()
+    with LabServer(tmp_path) as lab, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            lab.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            lab.kill()
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(f"{lab.url}lab/tree/view.ipynb")
+            page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=90_000)
+            # the status bar says "Idle" once the kernel is up; only then run the cell
+            page.locator(".jp-StatusBar-TextItem", has_text="| Idle").wait_for(timeout=90_000)
+            page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+            page.keyboard.press("Shift+Enter")
+            try:
+                page.locator(".jp-OutputArea-output .attention-view .left .tok").first.wait_for(timeout=120_000)
+            finally:
+                SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOT.with_name("attention_view_jupyterlab.png")))
+            view = page.locator(".jp-OutputArea-output .attention-view")
+            assert view.locator(".left .tok").count() == 9
+            view.locator(".left .tok").nth(5).hover()
+            assert "'she' attends most to" in view.locator(".info").inner_text()
+            page.screenshot(path=str(SCREENSHOT.with_name("attention_view_jupyterlab.png")))
+        finally:
+            browser.close()
     outside = [u for u in requests if urlparse(u).scheme not in ("data", "blob", "about")
                and urlparse(u).hostname != "127.0.0.1"]
     assert not outside, f"requests beyond the local server: {outside}"
