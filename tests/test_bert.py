@@ -201,6 +201,7 @@ def test_word_index_out_of_range_is_explained(tiny_chinese_bert: LoadedBert) -> 
         emb.word_vectors(tiny_chinese_bert, [SenseSentence("今天買了蘋果來吃", 8, "fruit")])
 
 
+@pytest.mark.slow
 def test_english_sentences_point_at_apple(packaged: LoadedBert) -> None:
     _, picked = emb.word_vectors(packaged, APPLE["en"])
     assert picked == ["apple"] * 10
@@ -389,6 +390,7 @@ def test_option_rules() -> None:
     assert trend_option([0.8, 0.81, 0.79]) == "C" and trend_option([0.9, 0.5, 0.9]) == "D"
 
 
+@pytest.mark.slow
 def test_embedded_key_is_rederived(packaged: LoadedBert) -> None:
     derived = {**measured_answers(packaged, load_bundle_qa("cpu"), packaged), **CONCEPTUAL_ANSWERS}
     assert sorted(derived) == list(range(21, 29))

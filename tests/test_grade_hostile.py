@@ -349,6 +349,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_killing_the_grader_leaves_no_worker(tmp_path: Path) -> None:
     subs = tmp_path / "subs"

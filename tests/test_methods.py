@@ -220,6 +220,7 @@ def test_integrated_gradients_completeness_improves_with_steps(model: Classifier
     assert torch.allclose(many.completeness_error, expected, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_integrated_gradients_score_gap_is_the_logit_change(model: Classifier, images: torch.Tensor) -> None:
     baseline = smooth_images(N, seed=9)
     result = integrated_gradients(model, images, LABELS, steps=3, baseline=baseline, rule="riemann_left")

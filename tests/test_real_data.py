@@ -70,6 +70,7 @@ def test_corrupt_image_is_laid_out_then_skipped_with_its_path(fetched, capsys) -
     assert f"{corrupt}: OSError" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_train_and_evaluate_run_on_the_laid_out_copy(fetched, tmp_path: Path, capsys) -> None:
     target, _ = fetched
     out = tmp_path / "tiny.pth"
@@ -81,6 +82,7 @@ def test_train_and_evaluate_run_on_the_laid_out_copy(fetched, tmp_path: Path, ca
     assert "1 unreadable image(s)" in printed.err  # the corrupt training image, reported, not fatal
 
 
+@pytest.mark.slow
 def test_train_and_evaluate_commands_read_the_tree_unzipped_by_hand(tmp_path: Path, capsys) -> None:
     root = unpack_plainly(kaggle_members(PER_SPLIT), tmp_path / "Downloads")  # root/food11/<split>/<Class>/...
     out = tmp_path / "tiny.pth"
