@@ -103,3 +103,30 @@ def test_the_course_display_of_the_visualization_has_structure(model: torch.nn.M
     unclipped = filter_visualization(model, obs.images, 6, 0, clip=False, progress=False)
     shown = change_from_start(obs.images, unclipped)  # notebook 04's row "change (no clip)"
     assert structure(shown).min() > 0.05, structure(shown)
+
+
+@pytest.mark.slow
+def test_committed_checkpoint_reads_the_food_not_the_background(model: torch.nn.Module) -> None:
+    """The targets of the background check hold on the committed checkpoint (44 validation images)."""
+    from helpers.bundle.train import predict, resolve_split
+    from helpers.data import FoodDataset
+
+    folder = resolve_split(None, "validation")
+    indices = eq.validation_subset(folder, 4)
+    dataset = FoodDataset(folder)
+    images, labels = dataset.getbatch(indices)
+    food_only, background_only = eq.swap_backgrounds(images, dataset.masks(indices))
+    assert len(indices) == 44
+    assert (predict(model, food_only) == labels).double().mean() >= eq.TARGETS["food_only"]
+    assert (predict(model, background_only) == labels).double().mean() <= eq.TARGETS["background_only"]
+
+
+@pytest.mark.slow
+def test_committed_checkpoint_filter_activation_blurs_with_depth(model: torch.nn.Module) -> None:
+    from helpers.evidence import upsample
+    from helpers.filters import filter_activation
+    from helpers.observe import load_observation
+
+    images = load_observation(verbose=False).images
+    blur = [eq.mean_blur(upsample(filter_activation(model, images, k, 0))) for k in eq.FILTER_LAYERS]
+    assert blur == sorted(blur) and blur[0] < blur[-1], blur

@@ -177,7 +177,7 @@ class ExplanationQuality:
     __repr__ = __str__
 
 
-def _mean_blur(maps: torch.Tensor) -> float:
+def mean_blur(maps: torch.Tensor) -> float:
     """Mean neighbour correlation (:func:`helpers.evidence.blurriness`) of N x H x W maps."""
     return float(np.nanmean([blurriness(m) for m in maps.detach().cpu()]))
 
@@ -201,8 +201,8 @@ def _observed_figures(obs, progress: bool) -> dict:
         "lime_green_on_food": green_share.tolist(),
         "observed_ratio": {m: food_ratio(v, masks).tolist() for m, v in maps.items()},
         "observed_correct": (obs.predictions() == labels).tolist(),
-        "smoothness": {m: _mean_blur(maps[m]) for m in ("saliency", "SmoothGrad")},
-        "filter_blur": {k: _mean_blur(a) for k, a in acts.items()},
+        "smoothness": {m: mean_blur(maps[m]) for m in ("saliency", "SmoothGrad")},
+        "filter_blur": {k: mean_blur(a) for k, a in acts.items()},
         "filter_similarity": similarity,
     }
 
