@@ -1,4 +1,4 @@
-"""The CNN lesson notebooks 00-05: their form (fast, static) and their execution (slow).
+"""The CNN lesson notebooks 00-05 and 08: their form (fast, static) and their execution (slow).
 
 Static: committed without outputs, a tagged parameters cell first, every question 1-20 exactly once
 with exactly one literal ``answer(N, "")`` cell right under it, no machinery in code cells.
@@ -32,7 +32,7 @@ from helpers.questions import questions
 from conftest import report_time
 
 CNN_NOTEBOOKS = ["00_observe", "01_lime", "02_saliency_map", "03_smooth_grad", "04_filter_explanation",
-                 "05_integrated_gradients"]
+                 "05_integrated_gradients", "08_evaluating_explanations"]
 #: The test configuration must run all six notebooks within this many seconds on 2 CPU cores.
 CHECK = "# NBVAL_CHECK_OUTPUT"
 QUESTION_HEADING = re.compile(r"^### Question (\d+)\s*$", re.M)

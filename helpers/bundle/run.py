@@ -31,6 +31,8 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "03_smooth_grad": {"samples": 8},
         "04_filter_explanation": {"iterations": 5},
         "05_integrated_gradients": {"steps": 5, "more_steps": 10},
+        "08_evaluating_explanations": {"per_class": 1, "smoothgrad_samples": 4, "ig_steps": 4, "lime_samples": 30,
+                                       "curve_steps": 5, "sanity_images": 1},
     },
 }
 
