@@ -170,3 +170,49 @@ def test_rank_correlations_agree_with_scipy() -> None:
     for i in range(3):
         assert ours[i].item() == pytest.approx(spearmanr(a[i].flatten(), b[i].flatten()).statistic, abs=1e-12)
     assert math.isnan(ours[3])
+
+
+# ---------------------------------------------------------------------------------------------------
+# The lesson's summary objects (helpers.evaluate_explanations), on hand-made numbers
+
+
+def test_reading_counts_the_tests_each_method_passes() -> None:
+    from helpers import evaluate_explanations as ev
+
+    masks = torch.zeros(2, 4, 4, dtype=torch.bool)
+    masks[:, 1:3, 1:3] = True  # the object: the 4 middle pixels, a quarter of the image
+    on, off = masks.float(), (~masks).float()
+    maps = {"saliency": on, "SmoothGrad": off, "IG": on, "LIME": off, "random": torch.rand(2, 4, 4),
+            "centre": on * 0.5 + 0.1}
+    data = ev.Validation(None, torch.zeros(2, 3, 4, 4), torch.zeros(2, dtype=torch.long), masks)
+    where = ev.localisation(maps, data)
+    assert where.mean("saliency", "rank accuracy") == 1.0 and where.mean("LIME", "relevance mass") == 0.0
+
+    def curves(deletion: float, insertion: float) -> dict[str, torch.Tensor]:
+        return {"deletion": torch.full((2, 3), deletion), "insertion": torch.full((2, 3), insertion)}
+
+    areas = {"saliency": (0.1, 0.9), "SmoothGrad": (0.1, 0.9), "IG": (0.5, 0.5), "LIME": (0.1, 0.9),
+             "random": (0.3, 0.6), "centre": (0.2, 0.8)}
+    faith = ev.Faithfulness({kind: {m: curves(*a)[kind] for m, a in areas.items()} for kind in curves(0, 0)},
+                            {}, "saliency")
+    finals = {"saliency": 0.1, "SmoothGrad": 0.9, "IG": 0.2, "LIME": 0.95, "centre": 1.0}
+    checks = ev.Sanity(["trained", "all"], {}, {m: [1.0, c] for m, c in finals.items()}, torch.zeros(3, 4, 4))
+    verdicts = ev.reading(where, faith, checks).verdicts()
+    # saliency: on the food (x2, the centre map ties with it on rank: not above it), faithful, sane
+    assert {m: len(v) for m, v in verdicts.items()} == {"saliency": 3, "SmoothGrad": 1, "IG": 2, "LIME": 1}
+    text = str(ev.reading(where, faith, checks))
+    assert "saliency: 3 of 4" in text and "0 of 4 methods do better" in text
+    assert "0.100" in str(faith) and "random" in str(where) and "+all" in str(checks)
+
+
+def test_load_validation_needs_masks(tmp_path) -> None:
+    from PIL import Image
+
+    from helpers.data import DataError
+    from helpers.evaluate_explanations import load_validation
+
+    Image.new("RGB", (16, 16), "white").save(tmp_path / "0_0.jpg")
+    with pytest.raises(DataError, match="masks"):
+        load_validation(tmp_path)
+    with pytest.raises(ValueError, match="per_class"):
+        load_validation(tmp_path, per_class=0)
