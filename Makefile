@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv run test test-setup lab data train evaluate bench grade release lint clean
+.PHONY: help venv run test test-fast test-setup lab data train evaluate bench grade release lint clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,10 +26,9 @@ test-setup: venv  ## install what the tests need (Debian chromium, a font with C
 	@{ command -v chromium >/dev/null && command -v bwrap >/dev/null && fc-list :lang=zh | grep -q .; } || \
 	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-droid-fallback bubblewrap; }
 
-test: test-setup  ## run the whole test suite
+test: test-setup lint  ## run the whole test suite (after the lint and format check)
 	$(PY) -m pytest
 
-.PHONY: test-fast
 test-fast: venv  ## unit tests only, while developing (no notebook runs, browser or trained-model checks)
 	$(PY) -m pytest -q -m "not slow and not browser" --durations=10
 
@@ -54,8 +53,9 @@ grade: venv  ## grade answered notebooks: make grade SUBMISSIONS=folder KEY=cour
 release: venv  ## build the student version of the bundle into dist/student
 	$(PY) -m helpers release "$(or $(OUT),dist/student)" $(ARGS)
 
-lint: venv  ## ruff
-	$(PY) -m ruff check helpers tests
+lint: venv  ## ruff: lint rules and the one formatter (`ruff format .` fixes what the check reports)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 clean:  ## remove build outputs and caches (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache

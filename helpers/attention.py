@@ -35,8 +35,10 @@ def attention_maps(bert, text: str, pair: str | None = None) -> tuple[list[str],
     encoding = bert.encode(text, pair)
     output = bert.forward(encoding)
     if output.attentions is None or output.attentions[0] is None:
-        raise RuntimeError("the model returned no attentions; load it with attn_implementation='eager' "
-                           "(helpers.bert_models.load_bert does).")
+        raise RuntimeError(
+            "the model returned no attentions; load it with attn_implementation='eager' "
+            "(helpers.bert_models.load_bert does)."
+        )
     attention = np.stack([a[0].float().cpu().numpy() for a in output.attentions])
     tokens = bert.tokenizer.convert_ids_to_tokens(encoding["input_ids"][0].tolist())
     return tokens, attention
@@ -51,8 +53,14 @@ def _check(attention: np.ndarray, tokens: Sequence[str]) -> np.ndarray:
     return attention
 
 
-def plot_attention(attention: np.ndarray, tokens: Sequence[str], layer: int, head: int,
-                   ax: plt.Axes | None = None, colorbar: bool = True) -> plt.Figure:
+def plot_attention(
+    attention: np.ndarray,
+    tokens: Sequence[str],
+    layer: int,
+    head: int,
+    ax: plt.Axes | None = None,
+    colorbar: bool = True,
+) -> plt.Figure:
     """One head's T x T map with token labels: row = the attending token, column = the attended one.
 
     ``layer`` counts from 1 (layer 1 = the first Transformer layer), as the course does.
@@ -76,15 +84,15 @@ def plot_attention(attention: np.ndarray, tokens: Sequence[str], layer: int, hea
     return fig
 
 
-def plot_layer_heads(attention: np.ndarray, tokens: Sequence[str], layer: int,
-                     columns: int = 4) -> plt.Figure:
+def plot_layer_heads(attention: np.ndarray, tokens: Sequence[str], layer: int, columns: int = 4) -> plt.Figure:
     """Every head of one layer, side by side, with token labels and one shared colorbar."""
     attention = _check(attention, tokens)
     heads = attention.shape[1]
     rows = -(-heads // columns)
     cell = max(2.6, 0.16 * len(tokens) + 1.2)
-    fig, axes = plt.subplots(rows, columns, figsize=(cell * columns + 1, cell * rows + 0.6),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(cell * columns + 1, cell * rows + 0.6), squeeze=False, constrained_layout=True
+    )
     shown = None
     for head, ax in enumerate(axes.flat):
         if head >= heads:
@@ -103,8 +111,9 @@ def plot_overview(attention: np.ndarray, tokens: Sequence[str]) -> plt.Figure:
     """All layers x all heads as small maps: a compact view to spot the heads' patterns."""
     attention = _check(attention, tokens)
     layers, heads = attention.shape[:2]
-    fig, axes = plt.subplots(layers, heads, figsize=(1.1 * heads + 1, 1.1 * layers + 0.8),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        layers, heads, figsize=(1.1 * heads + 1, 1.1 * layers + 0.8), squeeze=False, constrained_layout=True
+    )
     shown = None
     for layer in range(layers):
         for head in range(heads):
@@ -116,7 +125,7 @@ def plot_overview(attention: np.ndarray, tokens: Sequence[str]) -> plt.Figure:
             if head == 0:
                 ax.set_ylabel(f"layer {layer + 1}", fontsize=8)
     fig.colorbar(shown, ax=axes, shrink=0.6, label="attention weight")
-    fig.suptitle(f"All {layers} layers x {heads} heads: \"{' '.join(tokens)}\"", fontsize=10)
+    fig.suptitle(f'All {layers} layers x {heads} heads: "{" ".join(tokens)}"', fontsize=10)
     return fig
 
 
@@ -132,8 +141,7 @@ def head_patterns(attention: np.ndarray, tokens: Sequence[str]) -> dict[str, np.
     special = np.broadcast_to(np.array([tok in SPECIAL_TOKENS for tok in tokens]), (t, t))
     itself = np.eye(t, dtype=bool) & ~special
     neighbour = (np.eye(t, k=-1, dtype=bool) | np.eye(t, k=1, dtype=bool)) & ~special
-    masks = {"special": special, "self": itself, "neighbour": neighbour,
-             "other": ~(special | itself | neighbour)}
+    masks = {"special": special, "self": itself, "neighbour": neighbour, "other": ~(special | itself | neighbour)}
     return {name: (attention * mask).sum(-1).mean(-1) for name, mask in masks.items()}
 
 
@@ -212,9 +220,11 @@ class Coreference:
 
     def __str__(self) -> str:
         layer, head = self.best
-        return (f"strongest link '{self._word('pronoun')}' -> '{self._word('referent')}' rather than "
-                f"'{self._word('other')}': layer {layer} of {self.scores.shape[0]}, head {head}, "
-                f"difference {self.scores.max():+.2f}")
+        return (
+            f"strongest link '{self._word('pronoun')}' -> '{self._word('referent')}' rather than "
+            f"'{self._word('other')}': layer {layer} of {self.scores.shape[0]}, head {head}, "
+            f"difference {self.scores.max():+.2f}"
+        )
 
     __repr__ = __str__
 
@@ -229,8 +239,9 @@ class Coreference:
         ax.set_xlabel("head")
         ax.set_ylabel("layer")
         pronoun = self._word("pronoun")
-        ax.set_title(f"attention '{pronoun}' -> '{self._word('referent')}' minus '{pronoun}' -> "
-                     f"'{self._word('other')}'")
+        ax.set_title(
+            f"attention '{pronoun}' -> '{self._word('referent')}' minus '{pronoun}' -> '{self._word('other')}'"
+        )
         fig.colorbar(shown, ax=ax, label="difference of attention weights")
         return fig
 
@@ -246,8 +257,10 @@ def coreference(bert, sentence: str, pronoun: int, referent: int, other: int) ->
 
     tokens, maps = attention_maps(bert, sentence)
     encoding = bert.encode(sentence)
-    positions = {role: word_token(encoding, index, sentence)
-                 for role, index in (("pronoun", pronoun), ("referent", referent), ("other", other))}
+    positions = {
+        role: word_token(encoding, index, sentence)
+        for role, index in (("pronoun", pronoun), ("referent", referent), ("other", other))
+    }
     scores = coreference_scores(maps, positions["pronoun"], positions["referent"], positions["other"])
     return Coreference(tokens, maps, positions, scores)
 
@@ -349,8 +362,9 @@ _VIEW_JS = """
 """
 
 
-def attention_view_html(attention: np.ndarray, tokens: Sequence[str], layer: int = 1, head: int = 0,
-                        title: str = "", max_tokens: int = 96) -> str:
+def attention_view_html(
+    attention: np.ndarray, tokens: Sequence[str], layer: int = 1, head: int = 0, title: str = "", max_tokens: int = 96
+) -> str:
     """An HTML fragment (div + inline style + inline script, no external resource) to explore attention.
 
     Left column: attending tokens; right column: attended tokens; a line's opacity is the weight.
@@ -359,32 +373,36 @@ def attention_view_html(attention: np.ndarray, tokens: Sequence[str], layer: int
     """
     attention = _check(attention, tokens)
     if len(tokens) > max_tokens:
-        raise ValueError(f"{len(tokens)} tokens is too many for a readable view (max_tokens={max_tokens}); "
-                         "use a shorter sentence.")
+        raise ValueError(
+            f"{len(tokens)} tokens is too many for a readable view (max_tokens={max_tokens}); use a shorter sentence."
+        )
     layers, heads = attention.shape[:2]
     if not (1 <= layer <= layers and 0 <= head < heads):
         raise ValueError(f"layer must be in 1..{layers} and head in 0..{heads - 1}; got {layer}, {head}.")
     element = "attnview-" + secrets.token_hex(4)
-    data = {"tokens": list(tokens), "attention": np.round(attention, 4).tolist(), "layer": layer - 1,
-            "head": head}
+    data = {"tokens": list(tokens), "attention": np.round(attention, 4).tolist(), "layer": layer - 1, "head": head}
     # "</" inside a script would end it early: escape the slash (valid JSON either way).
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     heading = f'<div class="title">{html.escape(title)}</div>' if title else ""
-    return (f'<div id="{element}" class="attention-view">'
-            f"<style>{_VIEW_CSS.replace('__ROOT__', element)}</style>{heading}"
-            '<div class="controls"><label>Layer <select class="layer"></select></label>'
-            '<label>Head <select class="head"></select></label></div>'
-            '<div class="board"><svg></svg><div class="col left"></div><div class="col right"></div></div>'
-            '<div class="info"></div>'
-            f"<script>{_VIEW_JS.replace('__ROOT__', element).replace('__DATA__', payload)}</script></div>")
+    return (
+        f'<div id="{element}" class="attention-view">'
+        f"<style>{_VIEW_CSS.replace('__ROOT__', element)}</style>{heading}"
+        '<div class="controls"><label>Layer <select class="layer"></select></label>'
+        '<label>Head <select class="head"></select></label></div>'
+        '<div class="board"><svg></svg><div class="col left"></div><div class="col right"></div></div>'
+        '<div class="info"></div>'
+        f"<script>{_VIEW_JS.replace('__ROOT__', element).replace('__DATA__', payload)}</script></div>"
+    )
 
 
 def save_attention_view(path: str | Path, attention: np.ndarray, tokens: Sequence[str], **kwargs) -> Path:
     """Write ``attention_view_html`` as a standalone page to ``path``; return the path."""
     path = Path(path)
     title = kwargs.get("title") or "Attention view"
-    page = (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
-            f"<body>{attention_view_html(attention, tokens, **kwargs)}</body></html>")
+    page = (
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f"<body>{attention_view_html(attention, tokens, **kwargs)}</body></html>"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path

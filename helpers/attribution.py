@@ -66,13 +66,14 @@ def check_images(images: torch.Tensor, name: str = "images") -> torch.Tensor:
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor N x 3 x H x W, got {type(images).__name__}")
     if images.dim() == 3 and images.shape[0] == 3:
-        raise ValueError(f"{name} must be a batch N x 3 x H x W, got one image {tuple(images.shape)}; "
-                         f"pass {name}[None] (or a slice like images[6:7]).")
+        raise ValueError(
+            f"{name} must be a batch N x 3 x H x W, got one image {tuple(images.shape)}; "
+            f"pass {name}[None] (or a slice like images[6:7])."
+        )
     if images.dim() != 4 or images.shape[1] != 3:
         raise ValueError(f"{name} must have shape N x 3 x H x W, got {tuple(images.shape)}")
     if not images.is_floating_point():
-        raise TypeError(f"{name} must be float in [0, 1], got dtype {images.dtype}; "
-                        "divide uint8 images by 255.")
+        raise TypeError(f"{name} must be float in [0, 1], got dtype {images.dtype}; divide uint8 images by 255.")
     if images.shape[0] == 0:
         raise ValueError(f"{name} is empty (N = 0); pass at least one image.")
     return images
@@ -95,8 +96,10 @@ def check_targets(targets: torch.Tensor | Sequence[int] | int, n: int, name: str
 
 def check_mode(mode: str) -> str:
     if mode not in MODES:
-        raise ValueError(f"mode must be 'loss' (gradient of the cross-entropy, the course) or 'score' "
-                         f"(gradient of the class logit, Simonyan et al. 2014), got {mode!r}")
+        raise ValueError(
+            f"mode must be 'loss' (gradient of the cross-entropy, the course) or 'score' "
+            f"(gradient of the class logit, Simonyan et al. 2014), got {mode!r}"
+        )
     return mode
 
 
@@ -131,12 +134,12 @@ def explaining(model: nn.Module) -> Iterator[nn.Module]:
 
 def _check_classes(logits: torch.Tensor, targets: torch.Tensor) -> None:
     if int(targets.max()) >= logits.shape[1]:
-        raise ValueError(f"class index {int(targets.max())} is out of range: "
-                         f"the model has {logits.shape[1]} classes")
+        raise ValueError(f"class index {int(targets.max())} is out of range: the model has {logits.shape[1]} classes")
 
 
-def input_gradient(model: nn.Module, x: torch.Tensor, targets: torch.Tensor,
-                   mode: str = "score") -> tuple[torch.Tensor, torch.Tensor]:
+def input_gradient(
+    model: nn.Module, x: torch.Tensor, targets: torch.Tensor, mode: str = "score"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One forward and one backward pass: the gradient of each image's objective w.r.t. its pixels.
 
     Args:
@@ -188,8 +191,10 @@ def _check_maps_masks(maps: torch.Tensor, masks: torch.Tensor) -> tuple[torch.Te
     maps = torch.as_tensor(maps).detach().to("cpu", torch.float64)
     masks = torch.as_tensor(masks).detach().to("cpu")
     if maps.dim() != 3 or maps.shape != masks.shape:
-        raise ValueError(f"maps and masks must both be N x H x W of the same shape, got {tuple(maps.shape)} "
-                         f"and {tuple(masks.shape)}; upsample smaller maps first.")
+        raise ValueError(
+            f"maps and masks must both be N x H x W of the same shape, got {tuple(maps.shape)} "
+            f"and {tuple(masks.shape)}; upsample smaller maps first."
+        )
     if (maps < 0).any():
         raise ValueError("maps must be non-negative to measure their mass; pass m.abs() or m.clamp(min=0).")
     return maps, masks.bool()

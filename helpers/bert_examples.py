@@ -147,4 +147,3 @@ def all_chinese_text() -> str:
     parts = [s.text for s in APPLE["zh"]]
     parts += [x for ex in QA["zh"] for x in (ex.question, ex.context)]
     return "".join(parts)
-

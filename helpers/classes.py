@@ -28,9 +28,15 @@ CLASS_NAMES: tuple[str, ...] = (
 
 #: Folder names that mean a split in the copies of Food-11 found in the wild.
 SPLIT_ALIASES: dict[str, str] = {
-    "training": "training", "train": "training",
-    "validation": "validation", "valid": "validation", "val": "validation",
-    "evaluation": "evaluation", "eval": "evaluation", "test": "evaluation", "testing": "evaluation",
+    "training": "training",
+    "train": "training",
+    "validation": "validation",
+    "valid": "validation",
+    "val": "validation",
+    "evaluation": "evaluation",
+    "eval": "evaluation",
+    "test": "evaluation",
+    "testing": "evaluation",
     "food": "food",
 }
 
@@ -67,7 +73,7 @@ def find_class(folders: Sequence[str]) -> tuple[int, int] | None:
         label = class_index(folders[i])
         if label is not None:
             return label, i
-        label = class_index("/".join(folders[i - 1:i + 1])) if i else None
+        label = class_index("/".join(folders[i - 1 : i + 1])) if i else None
         if label is not None:
             return label, i - 1
     return None

@@ -78,8 +78,10 @@ def find_split(root: Path, split: str, depth: int = 3) -> Path | None:
     for _ in range(depth + 1):
         found = sorted(p for p in level if p != Path(root) and split_of(p.name) == split)
         if len(found) > 1:
-            raise DataError(f"{root} holds {len(found)} {split} folders: {', '.join(map(str, found))}. "
-                            "Point at the one you mean (or move the other away).")
+            raise DataError(
+                f"{root} holds {len(found)} {split} folders: {', '.join(map(str, found))}. "
+                "Point at the one you mean (or move the other away)."
+            )
         if found:
             return found[0]
         level = [Path(e.path) for p in level for e in os.scandir(p) if e.is_dir() and not _hidden(e.name)]
@@ -130,8 +132,10 @@ def scan(folder: Path) -> tuple[list[tuple[int, Path]], dict[str, int]]:
     _check_found(folder, keyed, unnamed, left_out, children)
     out_of_range = sorted(p.name for label, _, p in keyed if label >= len(CLASS_NAMES))
     if out_of_range:
-        raise DataError(f"labels must be 0..{len(CLASS_NAMES) - 1} (Food-11 has {len(CLASS_NAMES)} classes), "
-                        f"but {folder} has {', '.join(out_of_range[:3])}.")
+        raise DataError(
+            f"labels must be 0..{len(CLASS_NAMES) - 1} (Food-11 has {len(CLASS_NAMES)} classes), "
+            f"but {folder} has {', '.join(out_of_range[:3])}."
+        )
     keyed.sort(key=lambda e: (e[0], e[1]))
     return [(label, path) for label, _, path in keyed], dict(left_out)
 
@@ -141,8 +145,9 @@ def _images_below(folder: Path) -> list[Path]:
     found = []
     for top, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not _hidden(d)]
-        found += [Path(top, name) for name in files if Path(name).suffix.lower() in IMAGE_SUFFIXES
-                  and not _hidden(name)]
+        found += [
+            Path(top, name) for name in files if Path(name).suffix.lower() in IMAGE_SUFFIXES and not _hidden(name)
+        ]
     return found
 
 
@@ -159,13 +164,19 @@ def _check_found(folder: Path, keyed: list, unnamed: list[str], left_out: Counte
         return
     splits = sorted(e.name + "/" for e in children if e.is_dir() and split_of(e.name))
     if splits:
-        raise DataError(f"{folder} holds the splits {', '.join(splits)}, not images: point at one of them, "
-                        f"e.g. {Path(folder) / splits[0]}")
+        raise DataError(
+            f"{folder} holds the splits {', '.join(splits)}, not images: point at one of them, "
+            f"e.g. {Path(folder) / splits[0]}"
+        )
     if left_out:
-        raise DataError(f"{folder} holds no Food-11 class folder, only {', '.join(sorted(left_out))}. Name the "
-                        f"folders after the classes ({classes}) or rename the images '<label>_<number>.jpg'.")
-    raise DataError(f"data folder {folder} holds no images named '<label>_<number>.jpg' and no class folders. "
-                    "Point data_dir at Food-11's training/, validation/ or evaluation/ folder, or at food/.")
+        raise DataError(
+            f"{folder} holds no Food-11 class folder, only {', '.join(sorted(left_out))}. Name the "
+            f"folders after the classes ({classes}) or rename the images '<label>_<number>.jpg'."
+        )
+    raise DataError(
+        f"data folder {folder} holds no images named '<label>_<number>.jpg' and no class folders. "
+        "Point data_dir at Food-11's training/, validation/ or evaluation/ folder, or at food/."
+    )
 
 
 class FoodDataset:

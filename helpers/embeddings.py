@@ -39,16 +39,19 @@ def word_token(encoding, word_index: int, text: str = "") -> int:
     """
     words = max((w for w in encoding.word_ids(0) if w is not None), default=-1) + 1
     if not isinstance(word_index, int) or not 0 <= word_index < words:
-        raise ValueError(f"word index {word_index!r} is out of range: {text!r} has {words} words "
-                         "(0-based, as the tokenizer splits them).")
+        raise ValueError(
+            f"word index {word_index!r} is out of range: {text!r} has {words} words "
+            "(0-based, as the tokenizer splits them)."
+        )
     span = encoding.word_to_tokens(0, word_index)
     if span is None:
         raise ValueError(f"word {word_index} of {text!r} has no token (truncated?).")
     return span.start
 
 
-def word_vectors(bert, sentences: Sequence[SenseSentence], offset: int = 0,
-                 progress: bool = False) -> tuple[np.ndarray, list[str]]:
+def word_vectors(
+    bert, sentences: Sequence[SenseSentence], offset: int = 0, progress: bool = False
+) -> tuple[np.ndarray, list[str]]:
     """Hidden states of the chosen word in each sentence, at every layer.
 
     Args:
@@ -101,8 +104,14 @@ def pairwise(vectors: np.ndarray, metric: str = "euclidean") -> np.ndarray:
     return euclidean_distances(vectors) if metric == "euclidean" else cosine_similarities(vectors)
 
 
-def plot_pairwise(matrix: np.ndarray, labels: Sequence[str], metric: str = "euclidean", title: str = "",
-                  ax: plt.Axes | None = None, system_fonts: bool = True) -> plt.Figure:
+def plot_pairwise(
+    matrix: np.ndarray,
+    labels: Sequence[str],
+    metric: str = "euclidean",
+    title: str = "",
+    ax: plt.Axes | None = None,
+    system_fonts: bool = True,
+) -> plt.Figure:
     """Heatmap of an N x N matrix with each value written in its cell and ``labels`` on both axes.
 
     Cell (row i, column j) shows ``matrix[i, j]``: matplotlib puts column j at x = j and row i at
@@ -124,8 +133,9 @@ def plot_pairwise(matrix: np.ndarray, labels: Sequence[str], metric: str = "eucl
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
             dark = matrix[i, j] < middle if dark_low else matrix[i, j] > middle
-            ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=8,
-                    color="white" if dark else "black")
+            ax.text(
+                j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=8, color="white" if dark else "black"
+            )
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=9, fontfamily=family)
     ax.set_yticks(range(len(labels)), labels, fontsize=9, fontfamily=family)
     ax.set_xlabel("sentence")
@@ -152,14 +162,19 @@ class Separation:
 
     def last_layer(self) -> str:
         """One line: the three mean distances at the last layer."""
-        return (f"last layer ({len(self.between) - 1}): within fruit {self.within_fruit[-1]:.3f}, "
-                f"within company {self.within_company[-1]:.3f}, between {self.between[-1]:.3f}")
+        return (
+            f"last layer ({len(self.between) - 1}): within fruit {self.within_fruit[-1]:.3f}, "
+            f"within company {self.within_company[-1]:.3f}, between {self.between[-1]:.3f}"
+        )
 
     def __str__(self) -> str:
         lines = ["layer  within-fruit  within-company  within  between  between/within"]
-        lines += [f"{layer:>5}  {row[0]:>12.3f}  {row[1]:>14.3f}  {row[2]:>6.3f}  {row[3]:>7.3f}  {row[4]:>14.3f}"
-                  for layer, row in enumerate(zip(self.within_fruit, self.within_company, self.within,
-                                                  self.between, self.ratio, strict=True))]
+        lines += [
+            f"{layer:>5}  {row[0]:>12.3f}  {row[1]:>14.3f}  {row[2]:>6.3f}  {row[3]:>7.3f}  {row[4]:>14.3f}"
+            for layer, row in enumerate(
+                zip(self.within_fruit, self.within_company, self.within, self.between, self.ratio, strict=True)
+            )
+        ]
         lines.append(f"largest separation at layer {int(self.ratio.argmax())}")
         return "\n".join(lines)
 
@@ -237,8 +252,10 @@ class SenseVectors:
 
     def __str__(self) -> str:
         lines = [] if self.language == "zh" else ["English model: the English sentences and the word 'apple'."]
-        lines += [f"{i}  {s.sense:<7}  word {s.word_index + self.offset:>2} -> token {token!r:<8}  {s.text}"
-                  for i, (s, token) in enumerate(zip(self.sentences, self.picked, strict=True))]
+        lines += [
+            f"{i}  {s.sense:<7}  word {s.word_index + self.offset:>2} -> token {token!r:<8}  {s.text}"
+            for i, (s, token) in enumerate(zip(self.sentences, self.picked, strict=True))
+        ]
         lines.append(f"vectors: {self.vectors.shape} (layers 0..{self.last}, sentences, hidden size)")
         return "\n".join(lines)
 
@@ -252,30 +269,40 @@ class SenseVectors:
         layer = self.layer if layer is None else layer
         name = "Euclidean distance" if metric == "euclidean" else "cosine similarity"
         where = "layer 0 (input embeddings)" if layer == 0 else f"layer {layer}"
-        return plot_pairwise(self.matrix(metric, layer), self.labels, metric,
-                             title=f"'{self.picked[0]}' at {where}: {name}")
+        return plot_pairwise(
+            self.matrix(metric, layer), self.labels, metric, title=f"'{self.picked[0]}' at {where}: {name}"
+        )
 
     def separation(self, metric: str = "euclidean") -> Separation:
         return separation_by_layer(self.vectors, [s.sense for s in self.sentences], metric)
 
     def plot_separation(self, metric: str = "euclidean") -> plt.Figure:
-        return plot_separation(self.separation(metric), metric=metric,
-                               title=f"'{self.picked[0]}': fruit vs. company, layer by layer ({self.model})")
+        return plot_separation(
+            self.separation(metric),
+            metric=metric,
+            title=f"'{self.picked[0]}': fruit vs. company, layer by layer ({self.model})",
+        )
 
     def pair_trend(self, pair: tuple[int, int] = TREND_PAIR) -> LayerCurves:
         """Cosine similarity of the word in sentences ``pair`` at layers 1..L."""
         i, j = pair
         trend = np.array([cosine_similarities(v[[i, j]])[0, 1] for v in self.vectors[1:]])
-        return LayerCurves({"cosine similarity": trend}, "cosine similarity", model=self.model, first_layer=1,
-                           title=f"'{self.picked[i]}' in \"{self.sentences[i].text}\" vs. "
-                                 f"\"{self.sentences[j].text}\"")
+        return LayerCurves(
+            {"cosine similarity": trend},
+            "cosine similarity",
+            model=self.model,
+            first_layer=1,
+            title=f'\'{self.picked[i]}\' in "{self.sentences[i].text}" vs. "{self.sentences[j].text}"',
+        )
 
     def identical_pairs(self, layer: int = 0, tolerance: float = 1e-5) -> str:
         """One line: the sentence pairs whose vectors are at distance 0 at ``layer``, with word indices."""
         distance = self.matrix("euclidean", layer)
         a, b = np.nonzero(np.triu(distance < tolerance, 1))
-        pairs = [(int(x), int(y), self.sentences[x].word_index, self.sentences[y].word_index)
-                 for x, y in zip(a, b, strict=True)]
+        pairs = [
+            (int(x), int(y), self.sentences[x].word_index, self.sentences[y].word_index)
+            for x, y in zip(a, b, strict=True)
+        ]
         return f"pairs at distance 0 at layer {layer}: {pairs} (sentence, sentence, word index, word index)"
 
 
@@ -299,12 +326,22 @@ def sense_vectors(bert, character: str = "蘋", layer: int | None = None, progre
     return SenseVectors(sentences, vectors, picked, offset, chosen, bert.name, bert.language)
 
 
-def _draw_by_layer(ax: plt.Axes, curves: Mapping[str, np.ndarray], *, ylabel: str, title: str = "",
-                   first_layer: int = 0, mean: bool = False, reference: float | None = None) -> None:
+def _draw_by_layer(
+    ax: plt.Axes,
+    curves: Mapping[str, np.ndarray],
+    *,
+    ylabel: str,
+    title: str = "",
+    first_layer: int = 0,
+    mean: bool = False,
+    reference: float | None = None,
+) -> None:
     arrays = [np.asarray(v, dtype=float) for v in curves.values()]
     if not arrays or {a.shape for a in arrays} != {arrays[0].shape} or arrays[0].ndim != 1 or not len(arrays[0]):
-        raise ValueError("curves must map labels to 1-D per-layer arrays of one (non-zero) length, got shapes "
-                         f"{[a.shape for a in arrays]}")
+        raise ValueError(
+            "curves must map labels to 1-D per-layer arrays of one (non-zero) length, got shapes "
+            f"{[a.shape for a in arrays]}"
+        )
     values = np.stack(arrays)
     layers = np.arange(first_layer, first_layer + values.shape[1])
     for label, curve in zip(curves, values, strict=True):
@@ -322,8 +359,15 @@ def _draw_by_layer(ax: plt.Axes, curves: Mapping[str, np.ndarray], *, ylabel: st
         ax.legend(prop={"family": fonts.families()})
 
 
-def plot_by_layer(curves: Mapping[str, np.ndarray], *, ylabel: str, title: str = "", first_layer: int = 0,
-                  mean: bool = False, reference: float | None = None) -> plt.Figure:
+def plot_by_layer(
+    curves: Mapping[str, np.ndarray],
+    *,
+    ylabel: str,
+    title: str = "",
+    first_layer: int = 0,
+    mean: bool = False,
+    reference: float | None = None,
+) -> plt.Figure:
     """Per-layer measurements as curves: ``curves`` maps a label to values for layers ``first_layer``,
     ``first_layer + 1``, ... (all of one length). ``mean`` adds their mean in black; ``reference`` draws
     a dotted horizontal line at that value (e.g. 1 for a ratio)."""
@@ -363,13 +407,14 @@ class LayerCurves:
     def __str__(self) -> str:
         several = len(self.curves) > 1
         names = [*self.curves, "mean"] if several else list(self.curves)
-        lines = [f"{self.title} ({self.model})" if self.model else self.title,
-                 "layer  " + "  ".join(f"{n:>10}" for n in names)]
+        lines = [
+            f"{self.title} ({self.model})" if self.model else self.title,
+            "layer  " + "  ".join(f"{n:>10}" for n in names),
+        ]
         for k, layer in enumerate(self.layers):
             values = [c[k] for c in self.curves.values()] + ([self.mean[k]] if several else [])
             lines.append(f"{layer:>5}  " + "  ".join(f"{v:>10.3f}" for v in values))
-        lines.append(f"largest {'mean ' if several else ''}at layer {self.peak} of "
-                     f"{self.layers[0]}..{self.layers[-1]}")
+        lines.append(f"largest {'mean ' if several else ''}at layer {self.peak} of {self.layers[0]}..{self.layers[-1]}")
         return "\n".join(line for line in lines if line)
 
     __repr__ = __str__
@@ -378,10 +423,22 @@ class LayerCurves:
         """The curves (with their mean when there are several); with ``before`` (the same measurement on
         another model, e.g. before fine-tuning), a second panel compares the two models' means."""
         several = len(self.curves) > 1
-        fig, axes = plt.subplots(1, 2 if before is not None else 1, figsize=(13 if before else 7, 3.8),
-                                 squeeze=False, constrained_layout=True)
-        _draw_by_layer(axes[0, 0], self.curves, ylabel=self.ylabel, title=self.model, mean=several,
-                       first_layer=self.first_layer, reference=self.reference)
+        fig, axes = plt.subplots(
+            1,
+            2 if before is not None else 1,
+            figsize=(13 if before else 7, 3.8),
+            squeeze=False,
+            constrained_layout=True,
+        )
+        _draw_by_layer(
+            axes[0, 0],
+            self.curves,
+            ylabel=self.ylabel,
+            title=self.model,
+            mean=several,
+            first_layer=self.first_layer,
+            reference=self.reference,
+        )
         if before is not None:  # the two models may differ in depth: each mean on its own layers
             right = axes[0, 1]
             for curves, style in ((self, "D-"), (before, "s--")):

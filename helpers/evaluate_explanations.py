@@ -31,8 +31,14 @@ from helpers.smoothgrad import smoothgrad
 #: The explanation methods, then the two maps that ignore the model.
 METHODS = ("saliency", "SmoothGrad", "IG", "LIME")
 BASELINES = ("random", "centre")
-COLOURS = {"saliency": "tab:blue", "SmoothGrad": "tab:orange", "IG": "tab:green", "LIME": "tab:red",
-           "random": "tab:gray", "centre": "tab:purple"}
+COLOURS = {
+    "saliency": "tab:blue",
+    "SmoothGrad": "tab:orange",
+    "IG": "tab:green",
+    "LIME": "tab:red",
+    "random": "tab:gray",
+    "centre": "tab:purple",
+}
 
 
 @dataclass
@@ -46,8 +52,14 @@ class Settings:
     seed: int = 0
 
 
-def explain_all(model: nn.Module, images: torch.Tensor, targets: torch.Tensor, settings: Settings,
-                names: tuple[str, ...] = METHODS + BASELINES, progress: bool = True) -> dict[str, torch.Tensor]:
+def explain_all(
+    model: nn.Module,
+    images: torch.Tensor,
+    targets: torch.Tensor,
+    settings: Settings,
+    names: tuple[str, ...] = METHODS + BASELINES,
+    progress: bool = True,
+) -> dict[str, torch.Tensor]:
     """Maps N x H x W (float32, CPU) of every method in ``names`` for ``images`` N x 3 x H x W and ``targets`` N.
 
     LIME's maps keep their sign (superpixels against the class are negative); the others are >= 0.
@@ -55,11 +67,21 @@ def explain_all(model: nn.Module, images: torch.Tensor, targets: torch.Tensor, s
     s = settings
     run = {
         "saliency": lambda: saliency(model, images, targets),
-        "SmoothGrad": lambda: smoothgrad(model, images, targets, samples=s.smoothgrad_samples, seed=s.seed,
-                                         progress=False),
+        "SmoothGrad": lambda: smoothgrad(
+            model, images, targets, samples=s.smoothgrad_samples, seed=s.seed, progress=False
+        ),
         "IG": lambda: integrated_gradients(model, images, targets, steps=s.ig_steps).maps,
-        "LIME": lambda: lime_explain(model, images, targets, num_samples=s.lime_samples,
-                                     num_segments=s.lime_segments, seed=s.seed, progress=False).maps,
+        "LIME": lambda: (
+            lime_explain(
+                model,
+                images,
+                targets,
+                num_samples=s.lime_samples,
+                num_segments=s.lime_segments,
+                seed=s.seed,
+                progress=False,
+            ).maps
+        ),
         "random": lambda: em.random_maps(model, images, targets, seed=s.seed),
         "centre": lambda: em.centre_maps(model, images, targets),
     }
@@ -82,8 +104,9 @@ class Validation:
         return len(self.images)
 
 
-def load_validation(data_dir: str | Path | None = None, checkpoint: str | Path | None = None,
-                    device: str = "auto", per_class: int = 1) -> Validation:
+def load_validation(
+    data_dir: str | Path | None = None, checkpoint: str | Path | None = None, device: str = "auto", per_class: int = 1
+) -> Validation:
     """The first ``per_class`` images of each class of a validation split with food masks, and the model.
 
     ``data_dir=None``: the embedded data's ``validation/`` split (it has ``masks/``); otherwise a folder of
@@ -96,8 +119,10 @@ def load_validation(data_dir: str | Path | None = None, checkpoint: str | Path |
         data_dir = ensure_embedded() / "validation"
     dataset = FoodDataset(Path(data_dir))
     if dataset.mask_folder is None:
-        raise DataError(f"{data_dir} has no masks/ folder: localisation needs to know where the food is. "
-                        "Use the embedded data (data_dir = None), whose images come with masks.")
+        raise DataError(
+            f"{data_dir} has no masks/ folder: localisation needs to know where the food is. "
+            "Use the embedded data (data_dir = None), whose images come with masks."
+        )
     chosen: dict[int, list[int]] = {}
     for index, label in enumerate(dataset.labels):
         if len(chosen.setdefault(label, [])) < per_class:
@@ -106,8 +131,10 @@ def load_validation(data_dir: str | Path | None = None, checkpoint: str | Path |
     model = load_model(checkpoint, device)
     dev = next(model.parameters()).device
     images, labels, kept = dataset.load(indices)
-    print(f"{len(kept)} validation images ({per_class} per class of {len(chosen)}) from {data_dir}, "
-          f"model widths {model.widths}, device {dev}")
+    print(
+        f"{len(kept)} validation images ({per_class} per class of {len(chosen)}) from {data_dir}, "
+        f"model widths {model.widths}, device {dev}"
+    )
     return Validation(model, images.to(dev), labels.to(dev), dataset.masks(kept))
 
 
@@ -143,10 +170,12 @@ class Localisation:
     def __str__(self) -> str:
         rows = [[m, *(f"{self.mean(m, k):.2f}" for k in self.METRICS)] for m in self.scores]
         chance = f"{_mean(self.chance):.2f}"
-        return (f"Localisation on {len(self.chance)} validation images (mean per image; higher = more on the food)\n"
-                + _table(["method", *self.METRICS], rows)
-                + f"\nthe food covers {chance} of an image on average: a map spread evenly scores {chance} "
-                  "on relevance mass and on rank accuracy")
+        return (
+            f"Localisation on {len(self.chance)} validation images (mean per image; higher = more on the food)\n"
+            + _table(["method", *self.METRICS], rows)
+            + f"\nthe food covers {chance} of an image on average: a map spread evenly scores {chance} "
+            "on relevance mass and on rank accuracy"
+        )
 
     def plot(self, example: int = 0) -> plt.Figure:
         """One image's maps with the food outlined (top) and the three means per method (bottom)."""
@@ -176,9 +205,14 @@ class Localisation:
 
 def localisation(maps: dict[str, torch.Tensor], data: Validation) -> Localisation:
     """Measure every method's maps against the food masks of ``data``."""
-    scores = {name: {"pointing game": em.pointing_game(m, data.masks),
-                     "relevance mass": em.relevance_mass(m, data.masks),
-                     "rank accuracy": em.relevance_rank(m, data.masks)} for name, m in maps.items()}
+    scores = {
+        name: {
+            "pointing game": em.pointing_game(m, data.masks),
+            "relevance mass": em.relevance_mass(m, data.masks),
+            "rank accuracy": em.relevance_rank(m, data.masks),
+        }
+        for name, m in maps.items()
+    }
     return Localisation(scores, em.chance_share(data.masks), maps, data.images.cpu(), data.masks)
 
 
@@ -207,9 +241,9 @@ class Faithfulness:
             deletion, insertion = self.area("deletion", m), self.area("insertion", m)
             rows.append([m, f"{deletion:.3f}", f"{insertion:.3f}", f"{insertion - deletion:+.3f}"])
         n = len(next(iter(self.curves["deletion"].values())))
-        return (f"Faithfulness on {n} validation images: area under the probability of the true class\n"
-                + _table(["method", "deletion (low = good)", "insertion (high = good)", "insertion - deletion"],
-                         rows))
+        return f"Faithfulness on {n} validation images: area under the probability of the true class\n" + _table(
+            ["method", "deletion (low = good)", "insertion (high = good)", "insertion - deletion"], rows
+        )
 
     def plot(self) -> plt.Figure:
         """The mean curves per method (bottom) and what the model sees along the way for one image (top)."""
@@ -226,30 +260,40 @@ class Faithfulness:
         for ax, kind in zip(bottom.subplots(1, 2), ("deletion", "insertion"), strict=True):
             for method, curves in self.curves[kind].items():
                 x = np.linspace(0, 1, curves.shape[1])
-                ax.plot(x, curves.mean(0).numpy(), color=COLOURS.get(method, "k"), lw=2,
-                        ls="--" if method in BASELINES else "-",
-                        label=f"{method} (area {self.area(kind, method):.2f})")
-            ax.set(title=f"{kind}: {'black' if kind == 'deletion' else 'blurred'} pixels "
-                         f"{'replace' if kind == 'deletion' else 'give way to'} the most relevant first",
-                   xlabel="share of the pixels changed", ylabel="probability of the true class", ylim=(0, 1))
+                ax.plot(
+                    x,
+                    curves.mean(0).numpy(),
+                    color=COLOURS.get(method, "k"),
+                    lw=2,
+                    ls="--" if method in BASELINES else "-",
+                    label=f"{method} (area {self.area(kind, method):.2f})",
+                )
+            ax.set(
+                title=f"{kind}: {'black' if kind == 'deletion' else 'blurred'} pixels "
+                f"{'replace' if kind == 'deletion' else 'give way to'} the most relevant first",
+                xlabel="share of the pixels changed",
+                ylabel="probability of the true class",
+                ylim=(0, 1),
+            )
             ax.legend(fontsize=8)
         fig.suptitle("Faithfulness (Petsiuk et al. 2018): does removing what the map shows change the verdict?")
         return fig
 
 
-def faithfulness(maps: dict[str, torch.Tensor], data: Validation, steps: int = 10,
-                 progress: bool = True) -> Faithfulness:
+def faithfulness(
+    maps: dict[str, torch.Tensor], data: Validation, steps: int = 10, progress: bool = True
+) -> Faithfulness:
     """Deletion and insertion curves of every method's maps (all images and steps batched per method)."""
     curves: dict[str, dict[str, torch.Tensor]] = {"deletion": {}, "insertion": {}}
     work = [(kind, name) for kind in curves for name in maps]
     for kind, name in tqdm(work, desc="deletion/insertion", unit="curve set", disable=not progress):
-        curves[kind][name] = em.perturbation_curves(data.model, data.images, data.labels,
-                                                    maps[name].to(data.images.device), kind=kind, steps=steps)
+        curves[kind][name] = em.perturbation_curves(
+            data.model, data.images, data.labels, maps[name].to(data.images.device), kind=kind, steps=steps
+        )
     deletion = {m: _mean(em.curve_area(c)) for m, c in curves["deletion"].items() if m in METHODS}
     best = min(deletion, key=deletion.get) if deletion else next(iter(maps))
     image, m = data.images[:1].cpu(), maps[best][:1]
-    strip = {kind: torch.cat([em.perturbed(image, m, f, kind) for f in Faithfulness.FRACTIONS])
-             for kind in curves}
+    strip = {kind: torch.cat([em.perturbed(image, m, f, kind) for f in Faithfulness.FRACTIONS]) for kind in curves}
     return Faithfulness(curves, strip, best)
 
 
@@ -274,8 +318,10 @@ class Sanity:
     def __str__(self) -> str:
         rows = [[m, *(f"{c:.2f}" for c in cs)] for m, cs in self.correlation.items()]
         steps = ["trained", *(f"+{s}" for s in self.steps[1:])]
-        return ("Sanity: rank correlation of |map| with the trained model's, as layers are randomized from the top\n"
-                + _table(["method", *steps], rows))
+        return (
+            "Sanity: rank correlation of |map| with the trained model's, as layers are randomized from the top\n"
+            + _table(["method", *steps], rows)
+        )
 
     def plot(self) -> plt.Figure:
         """The first image's maps per step (rows: methods) and the correlation curves (bottom)."""
@@ -297,27 +343,43 @@ class Sanity:
             ax.plot(range(len(self.steps)), self.correlation[name], "o-", color=COLOURS.get(name, "k"), label=name)
         ax.set_xticks(range(len(self.steps)), ["trained", *(f"+ {s}" for s in self.steps[1:])], fontsize=8)
         ax.axhline(0, color="k", lw=0.5)
-        ax.set(ylim=(-0.3, 1.05), xlabel="layers randomized so far (from the output down)",
-               ylabel="rank correlation with trained")
+        ax.set(
+            ylim=(-0.3, 1.05),
+            xlabel="layers randomized so far (from the output down)",
+            ylabel="rank correlation with trained",
+        )
         ax.legend(fontsize=8, ncols=len(names))
         fig.suptitle("Sanity (Adebayo et al. 2018): a map that survives a randomized model does not explain it")
         return fig
 
 
-def sanity(data: Validation, settings: Settings, images: int = 2, by: str = "block",
-           names: tuple[str, ...] = METHODS + ("centre",), progress: bool = True) -> Sanity:
+def sanity(
+    data: Validation,
+    settings: Settings,
+    images: int = 2,
+    by: str = "block",
+    names: tuple[str, ...] = METHODS + ("centre",),
+    progress: bool = True,
+) -> Sanity:
     """Cascading randomization of ``data.model`` on its first ``images`` images, every method at each step."""
     images = check_int("images (for the sanity check)", images, 1)
     x, y = data.images[:images], data.labels[:images]
     steps, maps = [], {name: [] for name in names}
     cascade = list(em.learned_layers(data.model, by))
-    for step, model in tqdm(em.cascading_randomization(data.model, by, settings.seed), total=len(cascade) + 1,
-                            desc="randomizing", unit="step", disable=not progress):
+    for step, model in tqdm(
+        em.cascading_randomization(data.model, by, settings.seed),
+        total=len(cascade) + 1,
+        desc="randomizing",
+        unit="step",
+        disable=not progress,
+    ):
         steps.append(step)
         for name, m in explain_all(model, x, y, settings, names, progress=False).items():
             maps[name].append(m)
-    correlation = {name: [_mean(em.rank_correlations(per_step[0].abs(), m.abs())) for m in per_step]
-                   for name, per_step in maps.items()}
+    correlation = {
+        name: [_mean(em.rank_correlations(per_step[0].abs(), m.abs())) for m in per_step]
+        for name, per_step in maps.items()
+    }
     return Sanity(steps, maps, correlation, x[0].cpu())
 
 
@@ -354,24 +416,35 @@ class Reading:
         return out
 
     def __str__(self) -> str:
-        rows = [[m, f"{self.where.mean(m, 'pointing game'):.2f}", f"{self.where.mean(m, 'relevance mass'):.2f}",
-                 f"{self.where.mean(m, 'rank accuracy'):.2f}", f"{self.faith.area('deletion', m):.3f}",
-                 f"{self.faith.area('insertion', m):.3f}",
-                 f"{self.checks.final(m):.2f}" if m in self.checks.correlation else "-"]
-                for m in self.where.scores]
-        lines = [_table(["method", "pointing", "mass", "rank", "deletion", "insertion", "random-model corr."], rows),
-                 "", "Tests passed (of 4: above an even spread, above the centre guess, faithful, sane):"]
+        rows = [
+            [
+                m,
+                f"{self.where.mean(m, 'pointing game'):.2f}",
+                f"{self.where.mean(m, 'relevance mass'):.2f}",
+                f"{self.where.mean(m, 'rank accuracy'):.2f}",
+                f"{self.faith.area('deletion', m):.3f}",
+                f"{self.faith.area('insertion', m):.3f}",
+                f"{self.checks.final(m):.2f}" if m in self.checks.correlation else "-",
+            ]
+            for m in self.where.scores
+        ]
+        lines = [
+            _table(["method", "pointing", "mass", "rank", "deletion", "insertion", "random-model corr."], rows),
+            "",
+            "Tests passed (of 4: above an even spread, above the centre guess, faithful, sane):",
+        ]
         for m, passed in self.verdicts().items():
             lines.append(f"- {m}: {len(passed)} of 4" + "".join(f"\n    {p}" for p in passed))
         centre = self.where.mean("centre", "rank accuracy")
         beaten = [m for m in METHODS if self.where.mean(m, "rank accuracy") > centre]
         which = f" ({', '.join(beaten)})." if beaten else "."
-        lines.append(f"The centre guess, which never looks at the model, reaches rank accuracy {centre:.2f}; "
-                     f"{len(beaten)} of {len(METHODS)} methods do better{which}")
+        lines.append(
+            f"The centre guess, which never looks at the model, reaches rank accuracy {centre:.2f}; "
+            f"{len(beaten)} of {len(METHODS)} methods do better{which}"
+        )
         return "\n".join(lines)
 
 
 def reading(where: Localisation, faith: Faithfulness, checks: Sanity) -> Reading:
     """The closing summary of the three measurements (print it)."""
     return Reading(where, faith, checks)
-

@@ -38,8 +38,7 @@ def _as_map(m: torch.Tensor | np.ndarray, name: str = "map") -> torch.Tensor:
     if t.dim() == 3 and t.shape[0] == 1:
         t = t[0]
     if t.dim() != 2:
-        raise ValueError(f"{name} must be one H x W map, got shape {tuple(t.shape)}; "
-                         "index the stack, e.g. maps[6].")
+        raise ValueError(f"{name} must be one H x W map, got shape {tuple(t.shape)}; index the stack, e.g. maps[6].")
     if not torch.isfinite(t).all():
         raise ValueError(f"{name} holds NaN or infinite values; check the method's output.")
     return t
@@ -59,9 +58,11 @@ def _as_maps(maps: torch.Tensor | np.ndarray, name: str = "maps") -> torch.Tenso
 
 def _non_negative(t: torch.Tensor, name: str) -> torch.Tensor:
     if (t < 0).any():
-        raise ValueError(f"{name} has negative values, so its 'mass' is ambiguous: pass m.clamp(min=0) for "
-                         "the positive part, (-m).clamp(min=0) for the negative part, or m.abs() for the "
-                         "magnitude.")
+        raise ValueError(
+            f"{name} has negative values, so its 'mass' is ambiguous: pass m.clamp(min=0) for "
+            "the positive part, (-m).clamp(min=0) for the negative part, or m.abs() for the "
+            "magnitude."
+        )
     return t
 
 
@@ -70,8 +71,10 @@ def _as_mask(mask: torch.Tensor | np.ndarray, shape: tuple[int, ...], name: str)
     if t.dtype != torch.bool:
         raise ValueError(f"mask {name!r} must be boolean (True where the region is), got {t.dtype}.")
     if tuple(t.shape) != tuple(shape):
-        raise ValueError(f"mask {name!r} has shape {tuple(t.shape)} but the map is {tuple(shape)}; "
-                         "upsample the map to the image size first (see upsample()).")
+        raise ValueError(
+            f"mask {name!r} has shape {tuple(t.shape)} but the map is {tuple(shape)}; "
+            "upsample the map to the image size first (see upsample())."
+        )
     return t
 
 
@@ -87,7 +90,7 @@ def frame(size: tuple[int, int] = (128, 128), width: int | None = None) -> torch
     if not 0 < 2 * width < min(h, w):
         raise ValueError(f"frame width {width} does not fit an image of {h} x {w}.")
     out = torch.ones(h, w, dtype=torch.bool)
-    out[width:h - width, width:w - width] = False
+    out[width : h - width, width : w - width] = False
     return out
 
 
@@ -121,8 +124,13 @@ def regions_of(obs, index: int, outline_width: int = OUTLINE_WIDTH) -> dict[str,
     regions = {"border": frame(size)}
     if obs.masks is not None:
         food = obs.masks[index].cpu()
-        regions = {"food": food, "background": ~food, "outline": outline(food, outline_width),
-                   "inside": erode(food, outline_width), **regions}
+        regions = {
+            "food": food,
+            "background": ~food,
+            "outline": outline(food, outline_width),
+            "inside": erode(food, outline_width),
+            **regions,
+        }
         regions.update(part_masks(obs.dataset.paths[index], size))
     return regions
 
@@ -137,7 +145,7 @@ def part_masks(image_path: str | Path, size: tuple[int, int] = (128, 128)) -> di
     for path in sorted(folder.glob(f"{image_path.stem}_*.png")) if folder.is_dir() else []:
         with Image.open(path) as img:
             pixels = np.asarray(img.convert("L").resize((size[1], size[0]), Image.NEAREST))
-        out[path.stem[len(image_path.stem) + 1:]] = torch.from_numpy(pixels > 127)
+        out[path.stem[len(image_path.stem) + 1 :]] = torch.from_numpy(pixels > 127)
     return out
 
 
@@ -220,15 +228,23 @@ class Where:
             return lines[0] + " the map is zero everywhere (nothing to locate)."
         width = max([len(n) for n in self.shares] + [6])
         for s in self.shares.values():
-            lift = ("" if math.isnan(s.lift) else ", all of it" if math.isinf(s.lift)
-                    else f", {s.lift:.1f}x as dense as the rest of the image")
+            lift = (
+                ""
+                if math.isnan(s.lift)
+                else ", all of it"
+                if math.isinf(s.lift)
+                else f", {s.lift:.1f}x as dense as the rest of the image"
+            )
             place = f"; the region lies in the {thirds(*s.centre)}" if s.name in self.located else ""
-            lines.append(f"  {s.name:<{width}}  {s.mass:6.1%} of the mass on {s.area:6.1%} of the pixels"
-                         f"{lift}{place}")
-        lines.append(f"  centre of mass: {thirds(*self.centre)} "
-                     f"(row {self.centre[0]:.2f}, column {self.centre[1]:.2f} of the image)")
-        lines.append(f"  the brightest {TOP_SHARE:.0%} of pixels hold {self.top:.1%} of the mass "
-                     f"(an even spread would give {TOP_SHARE:.0%})")
+            lines.append(f"  {s.name:<{width}}  {s.mass:6.1%} of the mass on {s.area:6.1%} of the pixels{lift}{place}")
+        lines.append(
+            f"  centre of mass: {thirds(*self.centre)} "
+            f"(row {self.centre[0]:.2f}, column {self.centre[1]:.2f} of the image)"
+        )
+        lines.append(
+            f"  the brightest {TOP_SHARE:.0%} of pixels hold {self.top:.1%} of the mass "
+            f"(an even spread would give {TOP_SHARE:.0%})"
+        )
         if self.missing:
             lines.append(f"  no mask for: {', '.join(self.missing)} (this data has none: judge by eye)")
         return "\n".join(lines)
@@ -236,8 +252,12 @@ class Where:
     __repr__ = __str__
 
 
-def where(m: torch.Tensor, regions: Mapping[str, torch.Tensor] | None = None, label: str = "the map",
-          locate: Sequence[str] = ()) -> Where:
+def where(
+    m: torch.Tensor,
+    regions: Mapping[str, torch.Tensor] | None = None,
+    label: str = "the map",
+    locate: Sequence[str] = (),
+) -> Where:
     """Share of a non-negative H x W map's mass in each named region, its centre and concentration.
 
     ``locate`` names regions whose own position (which third of the image) the printout adds; names
@@ -321,17 +341,16 @@ class FoodShares:
         head = "image  food area  " + "  ".join(f"{n:>12}" for n in names)
         lines = ["Share of each map's mass on the food (the food mask):", head]
         for row, i in enumerate(self.indices):
-            lines.append(f"#{i:<5} {self.area[row]:9.1%}  "
-                         + "  ".join(f"{self.methods[n][row]:12.1%}" for n in names))
-        lines.append(f"mean   {np.mean(self.area):9.1%}  "
-                     + "  ".join(f"{self.mean(n):12.1%}" for n in names))
+            lines.append(f"#{i:<5} {self.area[row]:9.1%}  " + "  ".join(f"{self.methods[n][row]:12.1%}" for n in names))
+        lines.append(f"mean   {np.mean(self.area):9.1%}  " + "  ".join(f"{self.mean(n):12.1%}" for n in names))
         return "\n".join(lines)
 
     __repr__ = __str__
 
 
-def food_shares(maps: Mapping[str, torch.Tensor], masks: torch.Tensor | None,
-                indices: Sequence[int] | None = None) -> FoodShares | str:
+def food_shares(
+    maps: Mapping[str, torch.Tensor], masks: torch.Tensor | None, indices: Sequence[int] | None = None
+) -> FoodShares | str:
     """For each named stack of non-negative N x H x W maps, the share of mass on each image's food mask.
 
     Returns a sentence instead when the data has no food masks (real Food-11 photos).
@@ -342,8 +361,7 @@ def food_shares(maps: Mapping[str, torch.Tensor], masks: torch.Tensor | None,
 
     masks = torch.as_tensor(masks).cpu()
     indices = list(range(masks.shape[0])) if indices is None else list(indices)
-    out = {name: mass_on_mask(_as_maps(stack, name)[indices], masks[indices]).tolist()
-           for name, stack in maps.items()}
+    out = {name: mass_on_mask(_as_maps(stack, name)[indices], masks[indices]).tolist() for name, stack in maps.items()}
     return FoodShares(out, chance_mass(masks[indices]).tolist(), indices)
 
 
@@ -364,26 +382,34 @@ class LayerComparison:
 
     def __str__(self) -> str:
         a, b = self.names
-        lines = [f"Activation maps at {a} and {b}, upsampled to the image size:",
-                 f"  blurriness (neighbour correlation, 1 = smooth): {a} {self.mean_blur(0):.2f}, "
-                 f"{b} {self.mean_blur(1):.2f} (mean over images)",
-                 f"  rank correlation between the two maps of the same image: "
-                 f"mean {self.mean_correlation:.2f} (1 = same places activated, 0 = unrelated), per image: "
-                 + ", ".join(f"{c:.2f}" for c in self.correlation)]
+        lines = [
+            f"Activation maps at {a} and {b}, upsampled to the image size:",
+            f"  blurriness (neighbour correlation, 1 = smooth): {a} {self.mean_blur(0):.2f}, "
+            f"{b} {self.mean_blur(1):.2f} (mean over images)",
+            f"  rank correlation between the two maps of the same image: "
+            f"mean {self.mean_correlation:.2f} (1 = same places activated, 0 = unrelated), per image: "
+            + ", ".join(f"{c:.2f}" for c in self.correlation),
+        ]
         return "\n".join(lines)
 
     __repr__ = __str__
 
 
-def compare_layers(first: torch.Tensor, second: torch.Tensor, names: tuple[str, str] = ("layer A", "layer B"),
-                   size: tuple[int, int] = (128, 128)) -> LayerComparison:
+def compare_layers(
+    first: torch.Tensor,
+    second: torch.Tensor,
+    names: tuple[str, str] = ("layer A", "layer B"),
+    size: tuple[int, int] = (128, 128),
+) -> LayerComparison:
     """Compare two stacks of activation maps (N x h x w each, any resolution) of the same images."""
     a, b = upsample(first, size), upsample(second, size)
     if a.shape[0] != b.shape[0]:
-        raise ValueError(f"the two layers have maps of {a.shape[0]} and {b.shape[0]} images; "
-                         "pass the same images.")
-    return LayerComparison(tuple(names), ([blurriness(m) for m in a], [blurriness(m) for m in b]),
-                           [rank_correlation(x, y) for x, y in zip(a, b, strict=True)])
+        raise ValueError(f"the two layers have maps of {a.shape[0]} and {b.shape[0]} images; pass the same images.")
+    return LayerComparison(
+        tuple(names),
+        ([blurriness(m) for m in a], [blurriness(m) for m in b]),
+        [rank_correlation(x, y) for x, y in zip(a, b, strict=True)],
+    )
 
 
 @dataclass(frozen=True)
@@ -398,12 +424,13 @@ class StepsComparison:
     def __str__(self) -> str:
         lines = [f"Compared with the maps at {self.reference} (mean over images):"]
         ref_top = float(np.nanmean(self.top[self.reference]))
-        lines.append(f"  {self.reference:>10}: brightest {TOP_SHARE:.0%} of pixels hold {ref_top:.1%} "
-                     "of the mass")
+        lines.append(f"  {self.reference:>10}: brightest {TOP_SHARE:.0%} of pixels hold {ref_top:.1%} of the mass")
         for name in self.correlation:
-            lines.append(f"  {name:>10}: rank correlation {np.nanmean(self.correlation[name]):.3f}, "
-                         f"relative change {np.nanmean(self.change[name]):.1%}, "
-                         f"brightest {TOP_SHARE:.0%} hold {np.nanmean(self.top[name]):.1%} of the mass")
+            lines.append(
+                f"  {name:>10}: rank correlation {np.nanmean(self.correlation[name]):.3f}, "
+                f"relative change {np.nanmean(self.change[name]):.1%}, "
+                f"brightest {TOP_SHARE:.0%} hold {np.nanmean(self.top[name]):.1%} of the mass"
+            )
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -426,8 +453,7 @@ def compare_settings(maps: Mapping[str, torch.Tensor], reference: str | None = N
         if name == reference:
             continue
         if stack.shape != ref.shape:
-            raise ValueError(f"maps {name!r} have shape {tuple(stack.shape)}, "
-                             f"the reference {tuple(ref.shape)}.")
+            raise ValueError(f"maps {name!r} have shape {tuple(stack.shape)}, the reference {tuple(ref.shape)}.")
         result.correlation[name] = [rank_correlation(x, y) for x, y in zip(ref, stack, strict=True)]
         result.change[name] = [relative_change(x, y) for x, y in zip(ref, stack, strict=True)]
         result.top[name] = [concentration(m) for m in stack]
@@ -446,11 +472,13 @@ class Scale:
     def __str__(self) -> str:
         low, high = min(self.largest), max(self.largest)
         spread = f"{high / low:.1f} times" if low > 0 else "infinitely many times"
-        return (f"{self.label}: largest value per image "
-                + ", ".join(f"{v:.2g}" for v in self.largest)
-                + f"\n  the largest of these is {spread} the smallest"
-                + f"\n  on a colour scale from 0 to 1, the brightest pixel of all would show at {min(high, 1):.2%} "
-                "of full brightness")
+        return (
+            f"{self.label}: largest value per image "
+            + ", ".join(f"{v:.2g}" for v in self.largest)
+            + f"\n  the largest of these is {spread} the smallest"
+            + f"\n  on a colour scale from 0 to 1, the brightest pixel of all would show at {min(high, 1):.2%} "
+            "of full brightness"
+        )
 
     __repr__ = __str__
 

@@ -41,12 +41,16 @@ def _maps_and_masks(maps: torch.Tensor, masks: torch.Tensor) -> tuple[torch.Tens
     """Both as CPU N x (H W): maps float64, masks bool; clear errors for the usual mistakes."""
     maps = torch.as_tensor(maps).detach().to("cpu", torch.float64)
     if masks is None:
-        raise ValueError("localisation needs ground-truth masks (where the object is); the embedded data has "
-                         "them (data_dir=None), a folder of your own photos does not.")
+        raise ValueError(
+            "localisation needs ground-truth masks (where the object is); the embedded data has "
+            "them (data_dir=None), a folder of your own photos does not."
+        )
     masks = torch.as_tensor(masks).detach().cpu().bool()
     if maps.dim() != 3 or maps.shape != masks.shape:
-        raise ValueError(f"maps and masks must both be N x H x W of one shape, got {tuple(maps.shape)} and "
-                         f"{tuple(masks.shape)}; upsample smaller maps first (helpers.evidence.upsample).")
+        raise ValueError(
+            f"maps and masks must both be N x H x W of one shape, got {tuple(maps.shape)} and "
+            f"{tuple(masks.shape)}; upsample smaller maps first (helpers.evidence.upsample)."
+        )
     return maps.flatten(1), masks.flatten(1)
 
 
@@ -102,16 +106,18 @@ def chance_share(masks: torch.Tensor) -> torch.Tensor:
 # Baseline maps: the same call shape as the explanation methods, without looking at the model
 
 
-def random_maps(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
-                seed: int = 0) -> torch.Tensor:
+def random_maps(
+    model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *, seed: int = 0
+) -> torch.Tensor:
     """Uniform random maps N x H x W in [0, 1] (a generator of its own; ``model`` and ``targets`` unused)."""
     check_images(images)
     generator = torch.Generator().manual_seed(int(seed))
     return torch.rand((len(images), *images.shape[2:]), generator=generator).to(images.device)
 
 
-def centre_maps(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
-                width: float = 0.25) -> torch.Tensor:
+def centre_maps(
+    model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *, width: float = 0.25
+) -> torch.Tensor:
     """A Gaussian bump in the middle of every image: N x H x W in (0, 1], standard deviation ``width``
     times the image's size (``model`` and ``targets`` unused)."""
     check_images(images)
@@ -131,7 +137,7 @@ def blurred(images: torch.Tensor, sigma: float = 5.0) -> torch.Tensor:
     the start of the insertion curve, an image with its colours but without its details."""
     radius = max(1, int(3 * sigma))
     x = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
-    kernel = torch.exp(-(x / sigma) ** 2 / 2)
+    kernel = torch.exp(-((x / sigma) ** 2) / 2)
     kernel = (kernel / kernel.sum()).repeat(images.shape[1], 1, 1)  # 3 x 1 x (2r + 1), one per channel
     out = images
     for dim in (3, 2):  # along the rows, then the columns: one 1-D convolution each
@@ -167,9 +173,16 @@ def perturbed(images: torch.Tensor, maps: torch.Tensor, fraction: float, kind: s
     return torch.where(swap, end, start)
 
 
-def perturbation_curves(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int,
-                        maps: torch.Tensor, *, kind: str = "deletion", steps: int = 16,
-                        batch_size: int | None = None) -> torch.Tensor:
+def perturbation_curves(
+    model: nn.Module,
+    images: torch.Tensor,
+    targets: torch.Tensor | Sequence[int] | int,
+    maps: torch.Tensor,
+    *,
+    kind: str = "deletion",
+    steps: int = 16,
+    batch_size: int | None = None,
+) -> torch.Tensor:
     """The model's probability of each target as pixels are deleted or inserted, most relevant first.
 
     Petsiuk et al. 2018: ``"deletion"`` paints the pixels black in order of relevance; ``"insertion"``
@@ -245,12 +258,10 @@ def learned_layers(model: nn.Module, by: str = "block") -> list[tuple[str, list[
             groups[-1][1].append(module)  # a BatchNorm belongs to the layer before it
         elif isinstance(module, (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
             closed = True
-    return [(names[0] if len(names) == 1 else f"{names[0]}..{names[-1]}", modules)
-            for names, modules in groups[::-1]]
+    return [(names[0] if len(names) == 1 else f"{names[0]}..{names[-1]}", modules) for names, modules in groups[::-1]]
 
 
-def cascading_randomization(model: nn.Module, by: str = "block", seed: int = 0
-                            ) -> Iterator[tuple[str, nn.Module]]:
+def cascading_randomization(model: nn.Module, by: str = "block", seed: int = 0) -> Iterator[tuple[str, nn.Module]]:
     """Yield ``("trained", a copy of model)``, then the copy with one more layer (or block, see
     :func:`learned_layers`) re-initialized each time, from the output down to the first convolution:
     (name of what was just randomized, the copy).
@@ -283,6 +294,6 @@ def rank_correlations(reference: torch.Tensor, maps: torch.Tensor) -> torch.Tens
         raise ValueError(f"reference and maps must have one shape, got {a.shape} and {b.shape}")
     ra, rb = rankdata(a, axis=1), rankdata(b, axis=1)
     ra, rb = ra - ra.mean(1, keepdims=True), rb - rb.mean(1, keepdims=True)
-    denominator = np.sqrt((ra ** 2).sum(1) * (rb ** 2).sum(1))
+    denominator = np.sqrt((ra**2).sum(1) * (rb**2).sum(1))
     with np.errstate(invalid="ignore", divide="ignore"):
         return torch.from_numpy(np.where(denominator > 0, (ra * rb).sum(1) / denominator, np.nan))

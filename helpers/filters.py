@@ -68,8 +68,10 @@ def cnn_layer(model: nn.Module, cnnid: int) -> nn.Module:
     """``model.cnn[cnnid]``, with a message naming the valid range when there is none."""
     cnn = getattr(model, "cnn", None)
     if not isinstance(cnn, nn.Sequential):
-        raise TypeError("the model has no nn.Sequential `cnn`; filter explanation needs the course "
-                        "classifier (helpers.model.Classifier).")
+        raise TypeError(
+            "the model has no nn.Sequential `cnn`; filter explanation needs the course "
+            "classifier (helpers.model.Classifier)."
+        )
     return cnn[check_int("cnnid", cnnid, 0, len(cnn) - 1, hint="a layer index of model.cnn")]
 
 
@@ -81,8 +83,7 @@ def layer_output(model: nn.Module, layer: nn.Module, x: torch.Tensor) -> torch.T
         except _LayerReached:
             pass
     if "output" not in store:
-        raise RuntimeError("the layer was not run by the model's forward pass; "
-                           "is it a submodule of this model?")
+        raise RuntimeError("the layer was not run by the model's forward pass; is it a submodule of this model?")
     return store["output"]
 
 
@@ -91,8 +92,9 @@ def _channel(output: torch.Tensor, filterid: int, cnnid: int) -> torch.Tensor:
     return output[:, check_int("filterid", filterid, 0, channels - 1, hint=f"layer {cnnid} has {channels} channels")]
 
 
-def filter_activation(model: nn.Module, images: torch.Tensor, cnnid: int, filterid: int, *,
-                      batch_size: int | None = None) -> torch.Tensor:
+def filter_activation(
+    model: nn.Module, images: torch.Tensor, cnnid: int, filterid: int, *, batch_size: int | None = None
+) -> torch.Tensor:
     """Activation of channel ``filterid`` of ``model.cnn[cnnid]`` for each image.
 
     Args:
@@ -115,9 +117,18 @@ def filter_activation(model: nn.Module, images: torch.Tensor, cnnid: int, filter
     return torch.cat(out).to(images.device)
 
 
-def filter_visualization(model: nn.Module, images: torch.Tensor, cnnid: int, filterid: int, *,
-                         iterations: int = 100, lr: float = 0.1, clip: bool = True, batch_size: int | None = None,
-                         progress: bool = True) -> torch.Tensor:
+def filter_visualization(
+    model: nn.Module,
+    images: torch.Tensor,
+    cnnid: int,
+    filterid: int,
+    *,
+    iterations: int = 100,
+    lr: float = 0.1,
+    clip: bool = True,
+    batch_size: int | None = None,
+    progress: bool = True,
+) -> torch.Tensor:
     """Images changed by gradient ascent to excite channel ``filterid`` of ``model.cnn[cnnid]`` most.
 
     Each image is optimized on its own objective (the sum of the channel's activation on it); Adam's
@@ -144,8 +155,12 @@ def filter_visualization(model: nn.Module, images: torch.Tensor, cnnid: int, fil
         raise ValueError(f"lr must be > 0 (course: 0.1), got {lr!r}")
     batch_size = check_batch_size(batch_size, model_device(model))
     out = []
-    with explaining(model), tqdm(total=len(images) * iterations, desc=f"filter {cnnid}:{filterid}",
-                                 unit="image-step", disable=not progress) as bar:
+    with (
+        explaining(model),
+        tqdm(
+            total=len(images) * iterations, desc=f"filter {cnnid}:{filterid}", unit="image-step", disable=not progress
+        ) as bar,
+    ):
         for part in batches(len(images), batch_size):
             x = to_model(images[part], model).detach().clone().clamp_(0, 1).requires_grad_(True)
             optimizer = torch.optim.Adam([x], lr=lr)
@@ -197,9 +212,21 @@ def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(x, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
 
 
-def feature_visualization(model: nn.Module, cnnid: int, filterids: Sequence[int] | int, *, size: int = 64,
-                          view: int = 48, steps: int = 150, lr: float = 0.1, jitter: int = 3, blur_every: int = 4,
-                          blur_sigma: float = 0.5, seed: int = 0, progress: bool = True) -> torch.Tensor:
+def feature_visualization(
+    model: nn.Module,
+    cnnid: int,
+    filterids: Sequence[int] | int,
+    *,
+    size: int = 64,
+    view: int = 48,
+    steps: int = 150,
+    lr: float = 0.1,
+    jitter: int = 3,
+    blur_every: int = 4,
+    blur_sigma: float = 0.5,
+    seed: int = 0,
+    progress: bool = True,
+) -> torch.Tensor:
     """Regularized activation maximization: what excites filters of ``model.cnn[cnnid]`` most, from grey.
 
     Olah, Mordvintsev & Schubert 2017, "Feature Visualization" (Distill). The objective is the filter's
@@ -247,8 +274,7 @@ def feature_visualization(model: nn.Module, cnnid: int, filterids: Sequence[int]
     optimizer = torch.optim.Adam([param], lr=lr)
     rows = torch.arange(len(ids), device=device)
     with explaining(model), torch.enable_grad():
-        for step, (dy, dx) in enumerate(tqdm(shifts, desc=f"feature visualization cnn[{cnnid}]",
-                                             disable=not progress)):
+        for step, (dy, dx) in enumerate(tqdm(shifts, desc=f"feature visualization cnn[{cnnid}]", disable=not progress)):
             optimizer.zero_grad()
             output = layer_output(model, layer, torch.roll(torch.sigmoid(param), (dy, dx), (2, 3)))
             for f in ids:
@@ -260,7 +286,7 @@ def feature_visualization(model: nn.Module, cnnid: int, filterids: Sequence[int]
                 with torch.no_grad():
                     param.copy_(_gaussian_blur(param, blur_sigma))
     top = (size - view) // 2
-    return torch.sigmoid(param).detach()[..., top:top + view, top:top + view]
+    return torch.sigmoid(param).detach()[..., top : top + view, top : top + view]
 
 
 def structure(images: torch.Tensor) -> torch.Tensor:

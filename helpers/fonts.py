@@ -25,8 +25,16 @@ FONT_FILE = paths.DATA / "fonts" / "HW9SansCJKSubset-Regular.ttf"
 FAMILY = "HW9 Sans CJK Subset"
 
 #: Full CJK fonts to fall back on for characters outside the subset, when the system has them.
-SYSTEM_CJK = ("Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Sans CJK SC", "WenQuanYi Zen Hei",
-              "AR PL UMing TW", "Microsoft JhengHei", "PingFang TC", "Heiti TC")
+SYSTEM_CJK = (
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "WenQuanYi Zen Hei",
+    "AR PL UMing TW",
+    "Microsoft JhengHei",
+    "PingFang TC",
+    "Heiti TC",
+)
 
 #: Always in the subset besides the examples: ASCII and common full-width punctuation.
 EXTRA_CHARACTERS = string.printable.strip() + " ，。、：；！？（）「」『』《》—…·％"
@@ -38,8 +46,10 @@ def register() -> str:
     from matplotlib import font_manager
 
     if not FONT_FILE.exists():
-        raise FileNotFoundError(f"the font subset {FONT_FILE} is missing: restore it from git, or rebuild it "
-                                "with `python -m helpers.fonts <NotoSansCJK-Regular.ttc>`.")
+        raise FileNotFoundError(
+            f"the font subset {FONT_FILE} is missing: restore it from git, or rebuild it "
+            "with `python -m helpers.fonts <NotoSansCJK-Regular.ttc>`."
+        )
     font_manager.fontManager.addfont(str(FONT_FILE))
     return FAMILY
 
@@ -108,8 +118,16 @@ def _to_quadratic(font) -> None:
     font["loca"] = newTable("loca")
     maxp = font["maxp"]
     maxp.tableVersion = 0x00010000
-    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+    for field in (
+        "maxZones",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
         setattr(maxp, field, 1 if field == "maxZones" else 0)
     font["head"].glyphDataFormat = 0
     font["head"].indexToLocFormat = 0
@@ -118,8 +136,7 @@ def _to_quadratic(font) -> None:
     font.sfntVersion = "\x00\x01\x00\x00"
 
 
-def build_subset(source: Path, out: Path = FONT_FILE, text: str | None = None,
-                 font_number: int | None = None) -> Path:
+def build_subset(source: Path, out: Path = FONT_FILE, text: str | None = None, font_number: int | None = None) -> Path:
     """Write a TrueType subset of ``source`` (a Noto Sans CJK .ttc/.otf) holding the glyphs of ``text``.
 
     Args:
@@ -139,8 +156,7 @@ def build_subset(source: Path, out: Path = FONT_FILE, text: str | None = None,
         if source.suffix.lower() == ".ttc":
             names = [f["name"].getDebugName(1) for f in TTCollection(str(source)).fonts]
             if "Noto Sans CJK TC" not in names:
-                raise ValueError(f"{source} has no 'Noto Sans CJK TC' member (it has {names}); "
-                                 "pass font_number.")
+                raise ValueError(f"{source} has no 'Noto Sans CJK TC' member (it has {names}); pass font_number.")
             font_number = names.index("Noto Sans CJK TC")
     font = TTFont(str(source), fontNumber=font_number)
     original = font["name"].getDebugName(1)
@@ -159,18 +175,25 @@ def build_subset(source: Path, out: Path = FONT_FILE, text: str | None = None,
     table = font["name"]
     for record in list(table.names):
         if record.nameID in (1, 4, 16, 21):
-            table.setName(FAMILY if record.nameID != 4 else f"{FAMILY} Regular", record.nameID,
-                          record.platformID, record.platEncID, record.langID)
+            table.setName(
+                FAMILY if record.nameID != 4 else f"{FAMILY} Regular",
+                record.nameID,
+                record.platformID,
+                record.platEncID,
+                record.langID,
+            )
         elif record.nameID in (3, 6):
-            table.setName(FAMILY.replace(" ", "") + "-Regular", record.nameID,
-                          record.platformID, record.platEncID, record.langID)
+            table.setName(
+                FAMILY.replace(" ", "") + "-Regular", record.nameID, record.platformID, record.platEncID, record.langID
+            )
         elif record.nameID == 5:
-            table.setName(f"subset of {original}", record.nameID, record.platformID, record.platEncID,
-                          record.langID)
+            table.setName(f"subset of {original}", record.nameID, record.platformID, record.platEncID, record.langID)
     out.parent.mkdir(parents=True, exist_ok=True)
     font.save(str(out))
-    print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB, {len(wanted)} characters) from {original}; "
-          f"copyright: {copyright_line}")
+    print(
+        f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB, {len(wanted)} characters) from {original}; "
+        f"copyright: {copyright_line}"
+    )
     return out
 
 

@@ -71,13 +71,16 @@ def make_baseline(images: torch.Tensor, baseline: torch.Tensor | float | None) -
     if base.dim() == 3:
         base = base[None]
     if base.dim() != 4 or base.shape[1:] != images.shape[1:] or base.shape[0] not in (1, len(images)):
-        raise ValueError(f"baseline must be a number, 3 x H x W, 1 x 3 x H x W or N x 3 x H x W matching "
-                         f"images {tuple(images.shape)}, got {tuple(base.shape)}")
+        raise ValueError(
+            f"baseline must be a number, 3 x H x W, 1 x 3 x H x W or N x 3 x H x W matching "
+            f"images {tuple(images.shape)}, got {tuple(base.shape)}"
+        )
     return base
 
 
-def path_images(image: torch.Tensor, steps: int = 10, baseline: torch.Tensor | float | None = None,
-                rule: str = "riemann_right") -> torch.Tensor:
+def path_images(
+    image: torch.Tensor, steps: int = 10, baseline: torch.Tensor | float | None = None, rule: str = "riemann_right"
+) -> torch.Tensor:
     """The points on the straight path from the baseline to one image: steps x 3 x H x W.
 
     ``image`` is 3 x H x W; the images are baseline + a_k (image - baseline) for the rule's a_k.
@@ -106,8 +109,15 @@ class IGResult:
         return self.completeness_error.abs() / self.score_gap.abs()
 
 
-def _path_gradients(model: nn.Module, x: torch.Tensor, base: torch.Tensor, labels: torch.Tensor,
-                    alphas: np.ndarray, weights: np.ndarray, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _path_gradients(
+    model: nn.Module,
+    x: torch.Tensor,
+    base: torch.Tensor,
+    labels: torch.Tensor,
+    alphas: np.ndarray,
+    weights: np.ndarray,
+    batch_size: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Sum over the path points of weight_k * gradient at ``base + alpha_k (x - base)`` (N x 3 x H x W), and
     the target score at the last point of each path (N), in batches of ``batch_size`` points that mix
     images. Row r of the flattened work list is path point r % steps of image r // steps."""
@@ -128,10 +138,17 @@ def _path_gradients(model: nn.Module, x: torch.Tensor, base: torch.Tensor, label
     return total, end_scores
 
 
-def integrated_gradients(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
-                         steps: int = 10, baseline: torch.Tensor | float | None = None,
-                         rule: str = "riemann_right", normalize: bool = True,
-                         batch_size: int | None = None) -> IGResult:
+def integrated_gradients(
+    model: nn.Module,
+    images: torch.Tensor,
+    targets: torch.Tensor | Sequence[int] | int,
+    *,
+    steps: int = 10,
+    baseline: torch.Tensor | float | None = None,
+    rule: str = "riemann_right",
+    normalize: bool = True,
+    batch_size: int | None = None,
+) -> IGResult:
     """Integrated gradients of the target logit for each image.
 
     Args:

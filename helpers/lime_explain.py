@@ -41,8 +41,7 @@ from helpers.attribution import (
 from helpers.checks import check_int
 
 
-def segment(image: np.ndarray, num_segments: int = 200, compactness: float = 1.0,
-            sigma: float = 1.0) -> np.ndarray:
+def segment(image: np.ndarray, num_segments: int = 200, compactness: float = 1.0, sigma: float = 1.0) -> np.ndarray:
     """SLIC superpixels of an H x W x 3 image in [0, 1]: int H x W with ids 0..S-1, each used.
 
     The ids are what lime expects: feature ``j`` of its on/off patterns is the pixels ``== j``.
@@ -57,6 +56,7 @@ def probabilities(model: nn.Module, batch_size: int) -> Callable[[np.ndarray], n
 
     The model runs on batches of ``batch_size`` and must already be in eval mode.
     """
+
     def classify(images: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
         out = []
@@ -79,9 +79,16 @@ class _Explainer(LimeImageExplainer):
         super().__init__(*args, **kwargs)
         self.bar = bar
 
-    def data_labels(self, image: np.ndarray, fudged_image: np.ndarray, segments: np.ndarray,
-                    classifier_fn: Callable[[np.ndarray], np.ndarray], num_samples: int,
-                    batch_size: int = 10, **_: object) -> tuple[np.ndarray, np.ndarray]:
+    def data_labels(
+        self,
+        image: np.ndarray,
+        fudged_image: np.ndarray,
+        segments: np.ndarray,
+        classifier_fn: Callable[[np.ndarray], np.ndarray],
+        num_samples: int,
+        batch_size: int = 10,
+        **_: object,
+    ) -> tuple[np.ndarray, np.ndarray]:
         n_features = np.unique(segments).shape[0]
         data = self.random_state.randint(0, 2, num_samples * n_features).reshape((num_samples, n_features))
         data[0, :] = 1  # the first sample is the image itself
@@ -140,38 +147,74 @@ class LimeResult:
         def listing(values: list[float]) -> str:
             return f" (weights {', '.join(f'{w:+.3f}' for w in values)})" if values else ""
 
-        return (f"Image #{index}: LIME draws {len(g) + len(r)} regions: {len(g)} green{listing(g)} and "
-                f"{len(r)} red{listing(r)}.\n"
-                f"  The model gives the explained class probability {self.probabilities[index]:.3f}; "
-                f"LIME's linear model fits its answers with R^2 = {self.fit[index]:.2f}.")
+        return (
+            f"Image #{index}: LIME draws {len(g) + len(r)} regions: {len(g)} green{listing(g)} and "
+            f"{len(r)} red{listing(r)}.\n"
+            f"  The model gives the explained class probability {self.probabilities[index]:.3f}; "
+            f"LIME's linear model fits its answers with R^2 = {self.fit[index]:.2f}."
+        )
 
 
-def _explain_one(picture: np.ndarray, target: int, classify: Callable[[np.ndarray], np.ndarray],
-                 bar: tqdm, num_segments: int, compactness: float, sigma: float, num_samples: int,
-                 num_features: int, min_weight: float, hide_color: float | None, batch_size: int,
-                 seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+def _explain_one(
+    picture: np.ndarray,
+    target: int,
+    classify: Callable[[np.ndarray], np.ndarray],
+    bar: tqdm,
+    num_segments: int,
+    compactness: float,
+    sigma: float,
+    num_samples: int,
+    num_features: int,
+    min_weight: float,
+    hide_color: float | None,
+    batch_size: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """LIME on one H x W x 3 picture: its segments, superpixel weights (S,), overlay, drawn mask, R^2."""
     segments = segment(picture, num_segments, compactness, sigma)
     explainer = _Explainer(random_state=seed, bar=bar)
     explanation = explainer.explain_instance(
-        picture, classify, labels=(target,), top_labels=None, hide_color=hide_color,
-        num_samples=num_samples, batch_size=batch_size, segmentation_fn=lambda _: segments,
-        random_seed=seed)
+        picture,
+        classify,
+        labels=(target,),
+        top_labels=None,
+        hide_color=hide_color,
+        num_samples=num_samples,
+        batch_size=batch_size,
+        segmentation_fn=lambda _: segments,
+        random_seed=seed,
+    )
     weights = np.zeros(int(segments.max()) + 1)
     for feature, weight in explanation.local_exp[target]:
         weights[feature] = weight
-    tinted, drawn = explanation.get_image_and_mask(target, positive_only=False, negative_only=False,
-                                                   hide_rest=False, num_features=num_features,
-                                                   min_weight=min_weight)
+    tinted, drawn = explanation.get_image_and_mask(
+        target,
+        positive_only=False,
+        negative_only=False,
+        hide_rest=False,
+        num_features=num_features,
+        min_weight=min_weight,
+    )
     overlay = np.clip(mark_boundaries(tinted, drawn), 0, 1)
     return segments, weights, overlay, drawn, float(explanation.score)
 
 
-def lime_explain(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
-                 num_segments: int = 200, compactness: float = 1.0, sigma: float = 1.0,
-                 num_samples: int = 1000, num_features: int = 11, min_weight: float = 0.05,
-                 hide_color: float | None = None, batch_size: int | None = None, seed: int = 0,
-                 progress: bool = True) -> LimeResult:
+def lime_explain(
+    model: nn.Module,
+    images: torch.Tensor,
+    targets: torch.Tensor | Sequence[int] | int,
+    *,
+    num_segments: int = 200,
+    compactness: float = 1.0,
+    sigma: float = 1.0,
+    num_samples: int = 1000,
+    num_features: int = 11,
+    min_weight: float = 0.05,
+    hide_color: float | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> LimeResult:
     """LIME explanations of each image for its target class, with the course's settings as defaults.
 
     Args:
@@ -200,14 +243,26 @@ def lime_explain(model: nn.Module, images: torch.Tensor, targets: torch.Tensor |
     num_features = check_int("num_features (course: 11)", num_features, 0)
     batch_size = check_batch_size(batch_size, model_device(model))
     pictures = images.detach().permute(0, 2, 3, 1).to("cpu", torch.float64).numpy()
-    settings = dict(num_segments=num_segments, compactness=compactness, sigma=sigma, num_samples=num_samples,
-                    num_features=num_features, min_weight=min_weight, hide_color=hide_color,
-                    batch_size=batch_size, seed=seed)
-    with explaining(model), tqdm(total=len(images) * num_samples, desc="LIME", unit="sample",
-                                 disable=not progress) as bar:
+    settings = dict(
+        num_segments=num_segments,
+        compactness=compactness,
+        sigma=sigma,
+        num_samples=num_samples,
+        num_features=num_features,
+        min_weight=min_weight,
+        hide_color=hide_color,
+        batch_size=batch_size,
+        seed=seed,
+    )
+    with (
+        explaining(model),
+        tqdm(total=len(images) * num_samples, desc="LIME", unit="sample", disable=not progress) as bar,
+    ):
         classify = probabilities(model, batch_size)
-        parts = [_explain_one(picture, label, classify, bar, **settings)
-                 for picture, label in zip(pictures, labels, strict=True)]
+        parts = [
+            _explain_one(picture, label, classify, bar, **settings)
+            for picture, label in zip(pictures, labels, strict=True)
+        ]
         chances = classify(pictures)[np.arange(len(labels)), labels]
     segments, weights, overlays, drawn, fit = zip(*parts, strict=True)
     segments, drawn = np.stack(segments), np.stack(drawn)
@@ -216,5 +271,15 @@ def lime_explain(model: nn.Module, images: torch.Tensor, targets: torch.Tensor |
     green = torch.where(shown > 0, maps.clamp(min=0), 0.0)
     red = torch.where(shown < 0, (-maps).clamp(min=0), 0.0)
     out = images.device
-    return LimeResult(maps.to(out), green.to(out), red.to(out), list(overlays), segments, list(weights), drawn,
-                      labels, list(fit), [float(p) for p in chances])
+    return LimeResult(
+        maps.to(out),
+        green.to(out),
+        red.to(out),
+        list(overlays),
+        segments,
+        list(weights),
+        drawn,
+        labels,
+        list(fit),
+        [float(p) for p in chances],
+    )

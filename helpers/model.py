@@ -75,8 +75,11 @@ class Classifier(nn.Module):
 
 def _shape_from_state(state: dict[str, torch.Tensor]) -> tuple[tuple[int, ...], int]:
     """Infer (widths, hidden) from a state dict's tensor shapes."""
-    conv_out = {int(k.split(".")[1]): v.shape[0] for k, v in state.items()
-                if k.startswith("cnn.") and k.endswith(".weight") and v.dim() == 4}
+    conv_out = {
+        int(k.split(".")[1]): v.shape[0]
+        for k, v in state.items()
+        if k.startswith("cnn.") and k.endswith(".weight") and v.dim() == 4
+    }
     # The first conv of each stage: indices 0, 10, 20, 30, 34.
     try:
         widths = tuple(conv_out[i] for i in (0, 10, 20, 30, 34))
@@ -90,8 +93,14 @@ def _shape_from_state(state: dict[str, torch.Tensor]) -> tuple[tuple[int, ...], 
 
 
 #: How the files people mistake for checkpoints begin (the first bytes), to name what was passed instead.
-_OTHER_FORMATS = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
-                  b"%PDF": "a PDF document", b"\x1f\x8b": "a gzip archive", b"{": "a JSON or text file"}
+_OTHER_FORMATS = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"{": "a JSON or text file",
+}
 
 
 def _read_checkpoint(path: Path) -> Any:
@@ -104,11 +113,18 @@ def _read_checkpoint(path: Path) -> Any:
     with path.open("rb") as file:
         head = file.read(8)
     if not head.startswith((b"PK\x03\x04", b"\x80")):
-        kind = "an empty file" if not head else next(
-            (name for magic, name in _OTHER_FORMATS.items() if head.startswith(magic)),
-            "a text file" if head.isascii() else "in a format that torch.save does not write")
-        raise CheckpointError(f"cannot read checkpoint {path}: it is {kind}, not a PyTorch checkpoint. Pass the "
-                              ".pt/.pth file that torch.save wrote, or checkpoint=None for the embedded default.")
+        kind = (
+            "an empty file"
+            if not head
+            else next(
+                (name for magic, name in _OTHER_FORMATS.items() if head.startswith(magic)),
+                "a text file" if head.isascii() else "in a format that torch.save does not write",
+            )
+        )
+        raise CheckpointError(
+            f"cannot read checkpoint {path}: it is {kind}, not a PyTorch checkpoint. Pass the "
+            ".pt/.pth file that torch.save wrote, or checkpoint=None for the embedded default."
+        )
     try:
         # map_location: the course saved its checkpoint on a GPU.
         return torch.load(path, map_location="cpu", weights_only=True)
@@ -118,10 +134,13 @@ def _read_checkpoint(path: Path) -> Any:
         raise CheckpointError(
             f"cannot read checkpoint {path}: it stores {what}, and the bundle loads only tensors and plain "
             "containers (unpickling other objects can run code from the file). Re-save the weights alone: "
-            "torch.save({'model_state_dict': model.state_dict()}, path).") from None
+            "torch.save({'model_state_dict': model.state_dict()}, path)."
+        ) from None
     except Exception as err:  # a damaged zip, a truncated download, a zip that torch.save did not write
-        raise CheckpointError(f"cannot read checkpoint {path}: the file is damaged or was not written by "
-                              f"torch.save ({type(err).__name__}). Download or copy it again.") from None
+        raise CheckpointError(
+            f"cannot read checkpoint {path}: the file is damaged or was not written by "
+            f"torch.save ({type(err).__name__}). Download or copy it again."
+        ) from None
 
 
 def load_state(checkpoint: str | Path) -> dict[str, torch.Tensor]:
@@ -152,8 +171,11 @@ def load_model(checkpoint: str | Path | None = None, device: str | torch.device 
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
-    wrong = [f"{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}"
-             for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    wrong = [
+        f"{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
     if missing or unexpected or wrong:
         lines = [f"checkpoint {checkpoint} does not fit the course classifier (widths {widths}, hidden {hidden}):"]
         if missing:
@@ -175,6 +197,7 @@ def save_checkpoint(path: str | Path, model: Classifier, **extra: Any) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"model_state_dict": model.state_dict(), "widths": list(model.widths),
-                "hidden": model.hidden, **extra}, tmp)
+    torch.save(
+        {"model_state_dict": model.state_dict(), "widths": list(model.widths), "hidden": model.hidden, **extra}, tmp
+    )
     tmp.replace(path)

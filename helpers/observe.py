@@ -38,8 +38,10 @@ class Observation:
         count = len(self.images)
         if 0 <= number < count:
             return True
-        print(f"Image #{number} is not here: {count} image(s) are observed (#0 to #{count - 1}), so this "
-              "evidence is left out. Look at the figures above for what the question asks.")
+        print(
+            f"Image #{number} is not here: {count} image(s) are observed (#0 to #{count - 1}), so this "
+            "evidence is left out. Look at the figures above for what the question asks."
+        )
         return False
 
     def predictions(self) -> torch.Tensor:
@@ -50,8 +52,10 @@ class Observation:
     def titles(self) -> list[str]:
         """``"#k true: X / pred: Y"`` per image, for figure titles."""
         predicted = self.predictions().tolist()
-        return [f"#{i} {CLASS_NAMES[t]}\npred: {CLASS_NAMES[p]}{'' if p == t else ' (wrong)'}"
-                for i, (t, p) in enumerate(zip(self.labels.tolist(), predicted, strict=True))]
+        return [
+            f"#{i} {CLASS_NAMES[t]}\npred: {CLASS_NAMES[p]}{'' if p == t else ' (wrong)'}"
+            for i, (t, p) in enumerate(zip(self.labels.tolist(), predicted, strict=True))
+        ]
 
 
 def _resolve(path: str | Path | None) -> Path | None:
@@ -80,9 +84,13 @@ def spread_indices(labels: list[int], count: int = 10) -> tuple[int, ...]:
     return tuple(sorted(first.values()))[:count]
 
 
-def load_observation(data_dir: str | Path | None = None, checkpoint: str | Path | None = None,
-                     device: str = "auto", indices: tuple[int, ...] | None = None,
-                     verbose: bool = True) -> Observation:
+def load_observation(
+    data_dir: str | Path | None = None,
+    checkpoint: str | Path | None = None,
+    device: str = "auto",
+    indices: tuple[int, ...] | None = None,
+    verbose: bool = True,
+) -> Observation:
     """The observed images of ``data_dir`` (default: the embedded ``food/`` folder) and the model.
 
     ``indices=None`` observes images 0..9 of a ``food/``-style folder of ten, as the course did; on a
@@ -112,6 +120,8 @@ def load_observation(data_dir: str | Path | None = None, checkpoint: str | Path 
         print(f"checkpoint: {checkpoint or paths.EMBEDDED_CHECKPOINT} ({which}, widths {model.widths})")
         print(f"device:     {dev}")
         if embedded:
-            print("To use the real course data, set data_dir and checkpoint in the parameters cell "
-                  "(see README, 'Use the real course data').")
+            print(
+                "To use the real course data, set data_dir and checkpoint in the parameters cell "
+                "(see README, 'Use the real course data')."
+            )
     return Observation(dataset, model, images.to(dev), labels.to(dev), masks, embedded, tuple(kept))

@@ -41,14 +41,20 @@ def plot_rows(
     """
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
     cmaps = list(cmaps) if cmaps is not None else ["hot"] * n_rows
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(width, width / n_cols * n_rows * 1.15 + 0.6),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(width, width / n_cols * n_rows * 1.15 + 0.6), squeeze=False, constrained_layout=True
+    )
     for r, row in enumerate(rows):
         shown = None
         pictures = [_to_numpy_image(p) for p in row]
         flat = np.concatenate([p.ravel() for p in pictures if p.ndim == 2] or [np.zeros(1)])
-        vmin, vmax = (limits[r] if limits is not None and limits[r] is not None else
-                      (0.0, 1.0) if flat.min() >= 0 and flat.max() <= 1 else (float(flat.min()), float(flat.max())))
+        vmin, vmax = (
+            limits[r]
+            if limits is not None and limits[r] is not None
+            else (0.0, 1.0)
+            if flat.min() >= 0 and flat.max() <= 1
+            else (float(flat.min()), float(flat.max()))
+        )
         for c in range(n_cols):
             ax = axes[r, c]
             ax.set_xticks([]), ax.set_yticks([])

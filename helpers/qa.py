@@ -54,8 +54,9 @@ PUNCTUATION = frozenset(string.punctuation)
 # Answer spans
 
 
-def best_spans(start_logits: torch.Tensor, end_logits: torch.Tensor, allowed: torch.Tensor,
-               max_tokens: int = MAX_ANSWER_TOKENS) -> tuple[torch.Tensor, torch.Tensor]:
+def best_spans(
+    start_logits: torch.Tensor, end_logits: torch.Tensor, allowed: torch.Tensor, max_tokens: int = MAX_ANSWER_TOKENS
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Best span per row: argmax of start[i] + end[j] over i <= j < i + ``max_tokens``, both allowed.
 
     Args:
@@ -82,7 +83,7 @@ def predict_span(bert: LoadedBert, question: str, context: str) -> str | None:
     allowed = torch.tensor([[s == 1 for s in encoding.sequence_ids(0)]], device=output.start_logits.device)
     start, end = best_spans(output.start_logits.float(), output.end_logits.float(), allowed)
     offsets = encoding["offset_mapping"][0].tolist()
-    return context[offsets[int(start)][0]:offsets[int(end)][1]]
+    return context[offsets[int(start)][0] : offsets[int(end)][1]]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -119,8 +120,13 @@ def lora_config(settings: dict):
     """A peft ``LoraConfig`` for BERT's attention and feed-forward projections from saved settings."""
     from peft import LoraConfig
 
-    return LoraConfig(r=settings["r"], lora_alpha=settings["alpha"], lora_dropout=settings.get("dropout", 0.0),
-                      target_modules=list(settings["target_modules"]), bias="none")
+    return LoraConfig(
+        r=settings["r"],
+        lora_alpha=settings["alpha"],
+        lora_dropout=settings.get("dropout", 0.0),
+        target_modules=list(settings["target_modules"]),
+        bias="none",
+    )
 
 
 def packaged_qa_model():
@@ -139,8 +145,9 @@ def packaged_qa_model():
     return model, AutoTokenizer.from_pretrained(folder)
 
 
-def load_bundle_qa(device: str | torch.device = "auto", path: Path = ADAPTER_FILE,
-                   sha256: str | None = None) -> LoadedBert:
+def load_bundle_qa(
+    device: str | torch.device = "auto", path: Path = ADAPTER_FILE, sha256: str | None = None
+) -> LoadedBert:
     """The packaged model with the bundle's LoRA adapters merged in and its span head, in eval mode.
 
     Raises ModelUnavailable when the file is missing, differs from ``sha256`` (default
@@ -152,8 +159,10 @@ def load_bundle_qa(device: str | torch.device = "auto", path: Path = ADAPTER_FIL
         raise ModelUnavailable(f"{path} is missing; make it with `python -m helpers train-qa`.")
     actual = sha256_of(path)
     if actual != expected:
-        raise ModelUnavailable(f"{path} has SHA-256 {actual}, not the committed {expected or '(none recorded)'}: "
-                               "restore it with git, or record the new hash in helpers/qa.py ADAPTER_SHA256.")
+        raise ModelUnavailable(
+            f"{path} has SHA-256 {actual}, not the committed {expected or '(none recorded)'}: "
+            "restore it with git, or record the new hash in helpers/qa.py ADAPTER_SHA256."
+        )
     try:
         from peft import get_peft_model, set_peft_model_state_dict
     except ImportError as err:
@@ -169,8 +178,9 @@ def load_bundle_qa(device: str | torch.device = "auto", path: Path = ADAPTER_FIL
     model = peft_model.merge_and_unload()
     model.qa_outputs.load_state_dict(saved["span_head"])
     model.config.architectures = ["BertForQuestionAnswering"]
-    return LoadedBert(model.eval().to(pick_device(device)), tokenizer, BUNDLE_NAME, "bundle", True, True,
-                      detect_language(tokenizer))
+    return LoadedBert(
+        model.eval().to(pick_device(device)), tokenizer, BUNDLE_NAME, "bundle", True, True, detect_language(tokenizer)
+    )
 
 
 def load_qa_model(qa_model_id: str | None = None, device: str | torch.device = "auto") -> LoadedBert:
@@ -194,12 +204,16 @@ def load_qa_model(qa_model_id: str | None = None, device: str | torch.device = "
         except ModelUnavailable as err:
             reason += f", and the bundle's QA fine-tune is unusable: {err}"
         else:
-            print(f"QA model: the bundle's QA fine-tune of the packaged all-MiniLM-L6-v2 ({ADAPTER_FILE.name}: "
-                  f"LoRA adapters + span head, trained offline by `python -m helpers train-qa`), because "
-                  f"{reason}.")
+            print(
+                f"QA model: the bundle's QA fine-tune of the packaged all-MiniLM-L6-v2 ({ADAPTER_FILE.name}: "
+                f"LoRA adapters + span head, trained offline by `python -m helpers train-qa`), because "
+                f"{reason}."
+            )
             return bert
     bert = load_bert(None, device=device, verbose=False)
-    print(f"NOTE: the QA model is the packaged all-MiniLM-L6-v2, which is NOT fine-tuned for question answering "
-          f"({reason}). The pictures show how a sentence-embedding model arranges the tokens, not how a QA model "
-          "finds the answer.")
+    print(
+        f"NOTE: the QA model is the packaged all-MiniLM-L6-v2, which is NOT fine-tuned for question answering "
+        f"({reason}). The pictures show how a sentence-embedding model arranges the tokens, not how a QA model "
+        "finds the answer."
+    )
     return bert

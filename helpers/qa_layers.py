@@ -60,12 +60,14 @@ def qa_hidden_states(bert, example: QAExample) -> QAStates:
     spans = sentence_spans(example.context)
     roles, sentences = [], []
     for seq, (a, b) in zip(encoding.sequence_ids(0), encoding["offset_mapping"][0].tolist(), strict=True):
-        roles.append("special" if seq is None else "question" if seq == 0 else
-                     "answer" if a < end and b > start else "context")
+        roles.append(
+            "special" if seq is None else "question" if seq == 0 else "answer" if a < end and b > start else "context"
+        )
         sentences.append(next((k for k, (s, e) in enumerate(spans) if s <= a < e), -1) if seq == 1 else -1)
     if "answer" not in roles:
-        raise ValueError(f"example {example.name!r}: no token covers the answer {example.answer!r} "
-                         "(was the context truncated?).")
+        raise ValueError(
+            f"example {example.name!r}: no token covers the answer {example.answer!r} (was the context truncated?)."
+        )
     tokens = bert.tokenizer.convert_ids_to_tokens(encoding["input_ids"][0].tolist())
     states = torch.stack([h[0] for h in output.hidden_states]).float().cpu().numpy()
     supporting = next(k for k, (s, e) in enumerate(spans) if s <= start < e)
@@ -87,9 +89,11 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     return coords * np.sign(coords[np.abs(coords).argmax(axis=0), [0, 1]])
 
 
-_STYLE = {"answer": dict(c="tab:blue", marker="D", s=46, zorder=3),
-          "question": dict(c="tab:red", marker="o", s=22, zorder=2),
-          "context": dict(c="tab:green", marker="o", s=14, zorder=1)}
+_STYLE = {
+    "answer": dict(c="tab:blue", marker="D", s=46, zorder=3),
+    "question": dict(c="tab:red", marker="o", s=22, zorder=2),
+    "context": dict(c="tab:green", marker="o", s=14, zorder=1),
+}
 
 
 def plot_qa_layers(qa: QAStates, title: str = "", columns: int = 4, labels: bool = True) -> plt.Figure:
@@ -102,8 +106,7 @@ def plot_qa_layers(qa: QAStates, title: str = "", columns: int = 4, labels: bool
     roles = np.array(qa.roles)[keep]
     layers = qa.states.shape[0]
     rows = -(-layers // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 4.2 * rows), squeeze=False,
-                             constrained_layout=True)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.6 * columns, 4.2 * rows), squeeze=False, constrained_layout=True)
     family = fonts.families()
     for layer, ax in enumerate(axes.flat):
         if layer >= layers:
@@ -115,8 +118,15 @@ def plot_qa_layers(qa: QAStates, title: str = "", columns: int = 4, labels: bool
                 ax.scatter(points[roles == role, 0], points[roles == role, 1], label=role, **style)
         if labels:
             for k, i in enumerate(keep):
-                label = ax.annotate(qa.tokens[i], points[k], fontsize=6, xytext=(2, 2), textcoords="offset points",
-                                    color=_STYLE[qa.roles[i]]["c"], fontfamily=family)
+                label = ax.annotate(
+                    qa.tokens[i],
+                    points[k],
+                    fontsize=6,
+                    xytext=(2, 2),
+                    textcoords="offset points",
+                    color=_STYLE[qa.roles[i]]["c"],
+                    fontfamily=family,
+                )
                 label.set_in_layout(False)  # hundreds of labels: the layout need not measure them
         ax.set_title("layer 0 (input embeddings)" if layer == 0 else f"layer {layer}", fontsize=10)
         ax.set_xlabel("PC 1", fontsize=8)
@@ -179,28 +189,40 @@ class QAStudy:
         lines = [f"{len(self.examples)} examples on {self.model}:"]
         for ex in self.examples:
             said = self.predicted[ex.name]
-            lines.append(f"{ex.name}: Q: {ex.question}  A: {ex.answer!r}"
-                         + (f"; the model answers {said!r}" if said is not None else "; (no QA head, no answer)"))
+            lines.append(
+                f"{ex.name}: Q: {ex.question}  A: {ex.answer!r}"
+                + (f"; the model answers {said!r}" if said is not None else "; (no QA head, no answer)")
+            )
         return "\n".join(lines)
 
     __repr__ = __str__
 
     def plot(self) -> list[plt.Figure]:
         """One PCA grid per example (in a notebook every one is shown)."""
-        return [plot_qa_layers(self.states[ex.name], title=f"{ex.name}: {ex.question} (answer: {ex.answer})")
-                for ex in self.examples]
+        return [
+            plot_qa_layers(self.states[ex.name], title=f"{ex.name}: {ex.question} (answer: {ex.answer})")
+            for ex in self.examples
+        ]
 
     def separation(self) -> LayerCurves:
         """Answer-to-rest over rest-to-rest distance per layer, for each example."""
-        return LayerCurves({name: answer_separation(s) for name, s in self.states.items()},
-                           "answer-to-rest / rest-to-rest distance", model=self.model, reference=1.0,
-                           title="How far the answer's vectors stand from the other tokens")
+        return LayerCurves(
+            {name: answer_separation(s) for name, s in self.states.items()},
+            "answer-to-rest / rest-to-rest distance",
+            model=self.model,
+            reference=1.0,
+            title="How far the answer's vectors stand from the other tokens",
+        )
 
     def matching(self) -> LayerCurves:
         """Question-to-other-sentences over question-to-supporting-sentence distance per layer."""
-        return LayerCurves({name: question_matching(s) for name, s in self.states.items()},
-                           "question-to-other / question-to-supporting distance", model=self.model,
-                           reference=1.0, title="How close the question sits to its supporting sentence")
+        return LayerCurves(
+            {name: question_matching(s) for name, s in self.states.items()},
+            "question-to-other / question-to-supporting distance",
+            model=self.model,
+            reference=1.0,
+            title="How close the question sits to its supporting sentence",
+        )
 
 
 def qa_study(bert, names: Sequence[str] | None = None) -> QAStudy:

@@ -38,10 +38,7 @@ def check(number: int, letters: str) -> str:
     picked = normalize(letters)
     invalid = sorted(set(picked) - set(info["options"]))
     if not picked or invalid:
-        raise ValueError(
-            f"question {number} has options {', '.join(info['options'])}; "
-            f"{letters!r} is not one of them."
-        )
+        raise ValueError(f"question {number} has options {', '.join(info['options'])}; {letters!r} is not one of them.")
     if len(picked) > 1 and not info["multi"]:
         raise ValueError(f"question {number} takes one letter; you gave {picked}.")
     return picked
@@ -59,14 +56,18 @@ def answer(number: int, letters: str) -> str:
     info = questions().get(number) if isinstance(number, int) else None
     kind = "one or more letters" if info and info["multi"] else "one letter"
     if info and isinstance(letters, str) and not letters.strip():
-        print(f"Not recorded yet: Q{number} is unanswered; write {kind} from {info['options']} "
-              "between the quotes and run this cell.")
+        print(
+            f"Not recorded yet: Q{number} is unanswered; write {kind} from {info['options']} "
+            "between the quotes and run this cell."
+        )
         return Recorded("")
     try:
         picked = check(number, letters)
     except ValueError as err:
         print(f"Not recorded: {err}")
         return Recorded("")
-    print(f"Recorded Q{number}: {picked} ({kind} from {info['options']}). "
-          "Your instructor grades the saved notebook, so save it after answering.")
+    print(
+        f"Recorded Q{number}: {picked} ({kind} from {info['options']}). "
+        "Your instructor grades the saved notebook, so save it after answering."
+    )
     return Recorded(picked)

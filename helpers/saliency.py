@@ -34,8 +34,15 @@ from helpers.attribution import (
 )
 
 
-def saliency(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
-             mode: str = "loss", normalize: bool = True, batch_size: int | None = None) -> torch.Tensor:
+def saliency(
+    model: nn.Module,
+    images: torch.Tensor,
+    targets: torch.Tensor | Sequence[int] | int,
+    *,
+    mode: str = "loss",
+    normalize: bool = True,
+    batch_size: int | None = None,
+) -> torch.Tensor:
     """Saliency maps: |gradient| of the loss (or class score) w.r.t. the pixels, max over channels.
 
     Args:

@@ -42,10 +42,20 @@ def noise_sigma(images: torch.Tensor, noise_level: float) -> torch.Tensor:
     return noise_level * (flat.max(1).values - flat.min(1).values)
 
 
-def smoothgrad(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | Sequence[int] | int, *,
-               samples: int = 500, noise_level: float = 0.4, mode: str = "loss", normalize: bool = True,
-               batch_size: int | None = None, seed: int | None = 0, noise: torch.Tensor | None = None,
-               progress: bool = True) -> torch.Tensor:
+def smoothgrad(
+    model: nn.Module,
+    images: torch.Tensor,
+    targets: torch.Tensor | Sequence[int] | int,
+    *,
+    samples: int = 500,
+    noise_level: float = 0.4,
+    mode: str = "loss",
+    normalize: bool = True,
+    batch_size: int | None = None,
+    seed: int | None = 0,
+    noise: torch.Tensor | None = None,
+    progress: bool = True,
+) -> torch.Tensor:
     """SmoothGrad maps: mean over ``samples`` noisy copies of |gradient|, max over channels.
 
     Args:
@@ -75,8 +85,10 @@ def smoothgrad(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | S
         raise ValueError(f"noise_level must be >= 0 (course: 0.4), got {noise_level!r}")
     n = len(images)
     if noise is not None and tuple(noise.shape) != (n, samples, *images.shape[1:]):
-        raise ValueError(f"noise must have shape N x samples x 3 x H x W = "
-                         f"{(n, samples, *images.shape[1:])}, got {tuple(noise.shape)}")
+        raise ValueError(
+            f"noise must have shape N x samples x 3 x H x W = "
+            f"{(n, samples, *images.shape[1:])}, got {tuple(noise.shape)}"
+        )
     device = model_device(model)
     batch_size = check_batch_size(batch_size, device)
     targets = check_targets(targets, n).to(device)
@@ -90,8 +102,7 @@ def smoothgrad(model: nn.Module, images: torch.Tensor, targets: torch.Tensor | S
         for rows in batches(n * samples, batch_size):
             owner = torch.arange(rows.start, rows.stop, device=device) // samples
             if noise is None:
-                unit = torch.randn((len(owner), *x.shape[1:]), generator=generator, device=device,
-                                   dtype=x.dtype)
+                unit = torch.randn((len(owner), *x.shape[1:]), generator=generator, device=device, dtype=x.dtype)
             else:
                 unit = to_model(noise.reshape(n * samples, *x.shape[1:])[rows], model)
             noisy = x[owner] + unit * sigma[owner, None, None, None]

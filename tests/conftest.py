@@ -30,6 +30,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("measured times (reported, not asserted)")
         for what, seconds in TIMES.items():
             terminalreporter.write_line(f"{what:<60}{seconds:8.1f} s")
+
+
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 
@@ -46,8 +48,9 @@ def write_images(folder: Path, names: list[str], size: tuple[int, int] = (40, 30
 @pytest.fixture
 def food_folder(tmp_path: Path) -> Path:
     """A folder of 12 tiny images, labels 0..10 and one more, in shuffled file-system order."""
-    return write_images(tmp_path / "food", ["10_1", "2_3", "0_0", "1_1", "1_2", "3_5", "5_6", "6_7",
-                                            "8_8", "9_9", "4_0", "7_2"])
+    return write_images(
+        tmp_path / "food", ["10_1", "2_3", "0_0", "1_1", "1_2", "3_5", "5_6", "6_7", "8_8", "9_9", "4_0", "7_2"]
+    )
 
 
 @pytest.fixture

@@ -77,8 +77,9 @@ def prepare_notebooks(dest: Path, names: Sequence[str] | None = None, profile: s
         target = folder / source.name
         params = PROFILES[profile].get(source.stem, {})
         if params:
-            papermill.execute_notebook(str(source), str(target), parameters=params, prepare_only=True,
-                                       progress_bar=False, log_output=False)
+            papermill.execute_notebook(
+                str(source), str(target), parameters=params, prepare_only=True, progress_bar=False, log_output=False
+            )
         else:
             shutil.copyfile(source, target)
         copies.append(target)
@@ -113,27 +114,43 @@ class LabServer:
             (settings / name).parent.mkdir(parents=True, exist_ok=True)
             (settings / name).write_text(json.dumps(values))
         python_path = os.pathsep.join(p for p in (str(paths.ROOT), os.environ.get("PYTHONPATH", "")) if p)
-        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_DATA_DIR": str(self.state / "data"),
-               "JUPYTER_RUNTIME_DIR": str(self.state / "runtime"), "HF_HUB_OFFLINE": "1",
-               "PYTHONPATH": python_path}
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(config),
+            "JUPYTER_DATA_DIR": str(self.state / "data"),
+            "JUPYTER_RUNTIME_DIR": str(self.state / "runtime"),
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONPATH": python_path,
+        }
         env.pop("JUPYTER_TOKEN", None)
         return env
 
     def start(self) -> LabServer:
         """Start the server and wait until ``/api/status`` answers; raise with the log tail if it does not."""
         env = self._write_config()
-        command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}",
-                   "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
-                   "--ServerApp.password=", f"--ServerApp.root_dir={self.root}",
-                   f"--LabApp.user_settings_dir={self.state / 'settings'}",
-                   f"--LabApp.workspaces_dir={self.state / 'workspaces'}",
-                   f"--LabApp.app_settings_dir={LAB_SETTINGS_DIR}", *QUIET_FLAGS]
+        command = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={self.port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={self.root}",
+            f"--LabApp.user_settings_dir={self.state / 'settings'}",
+            f"--LabApp.workspaces_dir={self.state / 'workspaces'}",
+            f"--LabApp.app_settings_dir={LAB_SETTINGS_DIR}",
+            *QUIET_FLAGS,
+        ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # CI containers run as root; the server is bound to loopback
         self.state.mkdir(parents=True, exist_ok=True)
         with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=self.root, env=env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -146,8 +163,7 @@ class LabServer:
         code = self.process.poll()
         self.stop()
         tail = self.log.read_text(errors="replace")[-3000:]
-        why = (f"exited with code {code}" if code is not None
-               else f"did not answer in {self.startup_timeout:.0f} s")
+        why = f"exited with code {code}" if code is not None else f"did not answer in {self.startup_timeout:.0f} s"
         raise RuntimeError(f"JupyterLab on {self.url} {why}; its log ({self.log}) ends:\n{tail}")
 
     def api(self, endpoint: str, method: str = "GET") -> object:
@@ -188,6 +204,7 @@ class LabServer:
     def __enter__(self) -> LabServer:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()

@@ -11,11 +11,32 @@ import numpy as np
 from PIL import Image
 
 #: Kaggle's "food11-image-dataset" class folder names, in label order.
-KAGGLE_CLASSES = ("Bread", "Dairy product", "Dessert", "Egg", "Fried food", "Meat", "Noodles-Pasta", "Rice",
-                  "Seafood", "Soup", "Vegetable-Fruit")
+KAGGLE_CLASSES = (
+    "Bread",
+    "Dairy product",
+    "Dessert",
+    "Egg",
+    "Fried food",
+    "Meat",
+    "Noodles-Pasta",
+    "Rice",
+    "Seafood",
+    "Soup",
+    "Vegetable-Fruit",
+)
 #: The kinds :func:`photo` makes, with the file ending each is saved under.
-KINDS = {"rgb": ".jpg", "upper": ".JPG", "jpeg": ".jpeg", "gray": ".jpg", "cmyk": ".jpg", "palette": ".png",
-         "rgba": ".png", "gray16": ".png", "exif": ".jpg", "large": ".jpg"}
+KINDS = {
+    "rgb": ".jpg",
+    "upper": ".JPG",
+    "jpeg": ".jpeg",
+    "gray": ".jpg",
+    "cmyk": ".jpg",
+    "palette": ".png",
+    "rgba": ".png",
+    "gray16": ".png",
+    "exif": ".jpg",
+    "large": ".jpg",
+}
 
 
 def pixels(seed: int, width: int = 48, height: int = 36) -> np.ndarray:

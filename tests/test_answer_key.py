@@ -87,14 +87,21 @@ def test_multi_select_questions_are_marked_multi() -> None:
 def test_derivation_uses_the_notebooks_parameters(name: str) -> None:
     params = parameters_of(read(name))
     for knob, value in ak.COURSE_DEFAULTS[name].items():
-        assert params[knob] == value, \
+        assert params[knob] == value, (
             f"{name}: the notebook has {knob} = {params[knob]!r}, the key derivation {value!r}"
+        )
 
 
 def test_write_key_keeps_other_entries(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("helpers.instructor.keys.KEYS_DIR", tmp_path)
-    (tmp_path / "embedded.json").write_text(json.dumps(
-        {"dataset": "embedded", "questions": {"21": {"answer": "C", "points": 2}, "3": {"answer": "A", "points": 1}}}))
+    (tmp_path / "embedded.json").write_text(
+        json.dumps(
+            {
+                "dataset": "embedded",
+                "questions": {"21": {"answer": "C", "points": 2}, "3": {"answer": "A", "points": 1}},
+            }
+        )
+    )
     ak.write_key("embedded", "embedded", "test", {3: "D", 4: "B"})
     stored = json.loads((tmp_path / "embedded.json").read_text())
     assert stored["questions"]["21"] == {"answer": "C", "points": 2}
@@ -108,13 +115,19 @@ def test_write_key_keeps_other_entries(tmp_path, monkeypatch) -> None:
 
 def regions(food: torch.Tensor, **parts: torch.Tensor) -> dict[str, torch.Tensor]:
     size = tuple(food.shape)
-    return {"food": food, "background": ~food, "outline": ev.outline(food), "inside": ev.erode(food, 3),
-            "border": ev.frame(size), **parts}
+    return {
+        "food": food,
+        "background": ~food,
+        "outline": ev.outline(food),
+        "inside": ev.erode(food, 3),
+        "border": ev.frame(size),
+        **parts,
+    }
 
 
 def box(top: int, left: int, height: int, width: int, size: int = 128) -> torch.Tensor:
     mask = torch.zeros(size, size, dtype=torch.bool)
-    mask[top:top + height, left:left + width] = True
+    mask[top : top + height, left : left + width] = True
     return mask
 
 
@@ -195,6 +208,8 @@ def test_embedded_key_is_derived_from_the_data(course_run) -> None:
     derived = ak.derive_embedded_key(run=course_run)  # the session's one run of the methods (conftest.py)
     stored = ak.letters(ak.read_key("embedded"))
     differ = {q: (stored.get(q), derived[q]) for q in derived if stored.get(q) != derived[q]}
-    assert not differ, (f"data/keys/embedded.json disagrees with the measurements (stored, derived): {differ}; "
-                        "rerun helpers.instructor.cnn_key.write_embedded_key() if the data or checkpoint changed "
-                        "on purpose")
+    assert not differ, (
+        f"data/keys/embedded.json disagrees with the measurements (stored, derived): {differ}; "
+        "rerun helpers.instructor.cnn_key.write_embedded_key() if the data or checkpoint changed "
+        "on purpose"
+    )

@@ -16,8 +16,14 @@ from helpers.bert_models import load_bert
 from jupyter_lab import LabServer
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = paths.BUILD / "screenshots" / "attention_view.png"
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -27,8 +33,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 def view(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     bert = load_bert(None, device="cpu", verbose=False)
     tokens, maps = attention_maps(bert, "Tom likes Jennie because she is cute")
-    page = save_attention_view(tmp_path_factory.mktemp("view") / "attention.html", maps, tokens,
-                               layer=4, head=1, title="Tom likes Jennie because she is cute")
+    page = save_attention_view(
+        tmp_path_factory.mktemp("view") / "attention.html",
+        maps,
+        tokens,
+        layer=4,
+        head=1,
+        title="Tom likes Jennie because she is cute",
+    )
     return page, tokens
 
 
@@ -65,8 +77,7 @@ def test_attention_view_in_chromium(view: tuple[Path, list[str]]) -> None:
             hovered = info.inner_text()
             assert "'she' attends most to" in hovered
             assert 0 < page.locator("line.edge").count() <= len(tokens) < all_edges
-            shades = [right.nth(i).evaluate("e => getComputedStyle(e).backgroundColor")
-                      for i in range(len(tokens))]
+            shades = [right.nth(i).evaluate("e => getComputedStyle(e).backgroundColor") for i in range(len(tokens))]
             assert len(set(shades)) > 2  # attended tokens are shaded by weight
 
             page.select_option(".layer", "0")
@@ -96,11 +107,13 @@ def test_attention_view_inside_jupyterlab(tmp_path: Path) -> None:
     import nbformat
     from playwright.sync_api import sync_playwright
 
-    code = ("from helpers.attention import attention_maps, show_attention_view\n"
-            "from helpers.bert_models import load_bert\n"
-            "bert = load_bert(None, verbose=False)\n"
-            "tokens, maps = attention_maps(bert, 'Tom likes Jennie because she is cute')\n"
-            "show_attention_view(maps, tokens, layer=4, head=1)")
+    code = (
+        "from helpers.attention import attention_maps, show_attention_view\n"
+        "from helpers.bert_models import load_bert\n"
+        "bert = load_bert(None, verbose=False)\n"
+        "tokens, maps = attention_maps(bert, 'Tom likes Jennie because she is cute')\n"
+        "show_attention_view(maps, tokens, layer=4, head=1)"
+    )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "view.ipynb")
@@ -128,6 +141,9 @@ def test_attention_view_inside_jupyterlab(tmp_path: Path) -> None:
             page.screenshot(path=str(SCREENSHOT.with_name("attention_view_jupyterlab.png")))
         finally:
             browser.close()
-    outside = [u for u in requests if urlparse(u).scheme not in ("data", "blob", "about")
-               and urlparse(u).hostname != "127.0.0.1"]
+    outside = [
+        u
+        for u in requests
+        if urlparse(u).scheme not in ("data", "blob", "about") and urlparse(u).hostname != "127.0.0.1"
+    ]
     assert not outside, f"requests beyond the local server: {outside}"

@@ -40,9 +40,17 @@ def test_limit_job_runs_whole_batches(tiny_model) -> None:
 @pytest.mark.slow
 def test_bench_command_prints_the_table(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """The whole command on very little work: every method gets a row with its ratios, and the targets line."""
-    monkeypatch.setattr(bench, "WORK", {"saliency": {"images": 2}, "smoothgrad": {"images": 1, "samples": 2},
-                                        "ig": {"images": 1, "steps": 2}, "filter": {"images": 1, "iterations": 1},
-                                        "lime": {"images": 1, "samples": 10}})
+    monkeypatch.setattr(
+        bench,
+        "WORK",
+        {
+            "saliency": {"images": 2},
+            "smoothgrad": {"images": 1, "samples": 2},
+            "ig": {"images": 1, "steps": 2},
+            "filter": {"images": 1, "iterations": 1},
+            "lime": {"images": 1, "samples": 10},
+        },
+    )
     monkeypatch.setattr(bench, "ROUNDS", {"gradients": (1, 1), "lime": (1, 1)})
     monkeypatch.setattr(bench, "LIMIT_BATCHES", {"cpu": (1, 2)})
     assert bench.run(quick=True, device="cpu") == 0
@@ -51,14 +59,20 @@ def test_bench_command_prints_the_table(monkeypatch: pytest.MonkeyPatch, capsys:
     for name in ("saliency", "smoothgrad", "integrated gradients", "filter viz (cnn 6)"):
         assert re.search(rf"^{re.escape(name)}\s+.*\d+\.\d\dx\s.*\d+%$", out, re.M), name
     assert re.search(r"^LIME\s+1 img x 10 samples .* lime's defaults: [\d.]+ s; ours [\d.]+x$", out, re.M)
-    assert re.search(r"^resolution: .* differed by up to [\d.]+%, so a target missed by less than that is not decided$",
-                     out, re.M)
+    assert re.search(
+        r"^resolution: .* differed by up to [\d.]+%, so a target missed by less than that is not decided$", out, re.M
+    )
     assert re.search(r"^targets: (all met|MISSED: .+|not decided .+)$", out, re.M)
 
 
 def test_resolution_is_the_widest_gap_between_a_job_and_its_repeat() -> None:
-    times = {("a", "ours"): 1.0, ("a", "ours again"): 1.02, ("a", "captum"): 5.0,
-             ("b", "ours"): 2.0, ("b", "ours again"): 1.9}
+    times = {
+        ("a", "ours"): 1.0,
+        ("a", "ours again"): 1.02,
+        ("a", "captum"): 5.0,
+        ("b", "ours"): 2.0,
+        ("b", "ours again"): 1.9,
+    }
     assert bench.resolution(times) == pytest.approx(0.05)
 
 
@@ -71,12 +85,16 @@ def test_judge_separates_missed_from_undecided() -> None:
 
 
 def test_table_sorts_targets_by_verdict(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = [bench.Row("close", "w", 10, ours=1.0, course=2.0, captum=0.99),
-            bench.Row("lost", "w", 10, ours=1.0, course=2.0, captum=0.9),
-            bench.Row("slow", "w", 10, ours=1.0, course=0.95, captum=None)]
+    rows = [
+        bench.Row("close", "w", 10, ours=1.0, course=2.0, captum=0.99),
+        bench.Row("lost", "w", 10, ours=1.0, course=2.0, captum=0.9),
+        bench.Row("slow", "w", 10, ours=1.0, course=0.95, captum=None),
+    ]
     verdicts = bench.print_table(rows, limit=10.0, tie=0.02)
-    assert verdicts == {"missed": ["lost: slower than captum (0.90x)", "slow: slower than the course loop (0.95x)"],
-                        "undecided": ["close: slower than captum (0.99x)"]}
+    assert verdicts == {
+        "missed": ["lost: slower than captum (0.90x)", "slow: slower than the course loop (0.95x)"],
+        "undecided": ["close: slower than captum (0.99x)"],
+    }
     assert bench.print_table(rows[:1], limit=20.0, tie=0.02)["missed"] == ["close: 50% of the limit (target >= 90%)"]
     table = capsys.readouterr().out
     assert re.search(r"^close\s+w\s+1\.00\s+10\.0\s+2\.00\s+2\.00x\s+0\.99\s+0\.99x\s+100%$", table, re.M)

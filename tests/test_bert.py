@@ -141,14 +141,27 @@ def _tiny_chinese(folder: Path, qa: bool = False) -> Path:
     from helpers.bert_examples import COREFERENCE
 
     characters = sorted({ch for ch in all_chinese_text() if "\u4e00" <= ch <= "\u9fff"})
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *characters,
-             *dict.fromkeys(COREFERENCE["sentence"].lower().split())]
+    vocab = [
+        "[PAD]",
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "[MASK]",
+        *characters,
+        *dict.fromkeys(COREFERENCE["sentence"].lower().split()),
+    ]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     tokenizer = BertTokenizerFast(str(folder / "vocab.txt"))  # positional: the keyword differs by version
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=128,
+    )
     model = (BertForQuestionAnswering if qa else BertModel)(config).eval()
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -166,8 +179,9 @@ def tiny_chinese_bert(tiny_dirs: dict[str, Path]) -> LoadedBert:
     return load_bert(str(tiny_dirs["base"]), device="cpu", verbose=False)
 
 
-def test_a_local_model_is_used_without_fallback(tiny_dirs: dict[str, Path], offline: None,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_local_model_is_used_without_fallback(
+    tiny_dirs: dict[str, Path], offline: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     bert = load_bert(str(tiny_dirs["base"]), device="cpu")
     out = capsys.readouterr().out
     assert "OFFLINE FALLBACK" not in out and "Using the Hugging Face model" in out
@@ -193,8 +207,9 @@ def test_chinese_word_index_maps_to_the_character_token(tiny_chinese_bert: Loade
             # one token per Chinese character, after [CLS]: word i is token i + 1
             assert emb.word_token(encoding, sentence.word_index + offset) == sentence.word_index + offset + 1
             hidden = bert.forward(encoding).hidden_states
-            np.testing.assert_allclose(vectors[:, k], torch.stack([h[0, sentence.word_index + offset + 1]
-                                                                   for h in hidden]).numpy(), atol=1e-6)
+            np.testing.assert_allclose(
+                vectors[:, k], torch.stack([h[0, sentence.word_index + offset + 1] for h in hidden]).numpy(), atol=1e-6
+            )
 
 
 def test_word_index_out_of_range_is_explained(tiny_chinese_bert: LoadedBert) -> None:
@@ -412,9 +427,15 @@ def _execute(name: str, out: Path, parameters: dict | None = None) -> tuple[dict
     import papermill
 
     started = time.perf_counter()
-    papermill.execute_notebook(str(paths.NOTEBOOKS / f"{name}.ipynb"), str(out / f"{name}.ipynb"),
-                               parameters=parameters or {}, kernel_name="python3", cwd=str(paths.NOTEBOOKS),
-                               progress_bar=False, execution_timeout=600)
+    papermill.execute_notebook(
+        str(paths.NOTEBOOKS / f"{name}.ipynb"),
+        str(out / f"{name}.ipynb"),
+        parameters=parameters or {},
+        kernel_name="python3",
+        cwd=str(paths.NOTEBOOKS),
+        progress_bar=False,
+        execution_timeout=600,
+    )
     return json.loads((out / f"{name}.ipynb").read_text(encoding="utf-8")), time.perf_counter() - started
 
 
@@ -456,13 +477,19 @@ def _cached(model_id: str) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,ids", [
-    ("06_bert_attention_and_embeddings", {"attention_model_id": "bert-base-uncased",
-                                          "qa_model_id": "deepset/bert-base-cased-squad2"}),
-    ("07_bert_embedding_analysis", {"model_id": "bert-base-chinese"}),
-])
-def test_notebook_runs_on_cached_real_models(name: str, ids: dict, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "name,ids",
+    [
+        (
+            "06_bert_attention_and_embeddings",
+            {"attention_model_id": "bert-base-uncased", "qa_model_id": "deepset/bert-base-cased-squad2"},
+        ),
+        ("07_bert_embedding_analysis", {"model_id": "bert-base-chinese"}),
+    ],
+)
+def test_notebook_runs_on_cached_real_models(
+    name: str, ids: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     missing = [i for i in ids.values() if not _cached(i)]
     if missing:
         pytest.skip(f"not in the local Hugging Face cache: {missing} (run the notebook online once)")
@@ -475,12 +502,12 @@ def test_notebook_runs_on_cached_real_models(name: str, ids: dict, tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_notebooks_run_on_a_local_chinese_model(tiny_dirs: dict[str, Path], tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebooks_run_on_a_local_chinese_model(
+    tiny_dirs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The non-fallback path end to end: a model given by local path, Chinese sentences and glyphs."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    nb, _ = _execute("07_bert_embedding_analysis", tmp_path, {"model_id": str(tiny_dirs["base"]),
-                                                             "character": "果"})
+    nb, _ = _execute("07_bert_embedding_analysis", tmp_path, {"model_id": str(tiny_dirs["base"]), "character": "果"})
     text, images, _ = _outputs(nb)
     assert "OFFLINE FALLBACK" not in text and "token '果'" in text and images >= 5
     assert "missing from" not in text.lower()
@@ -494,13 +521,14 @@ def test_notebooks_run_on_a_local_chinese_model(tiny_dirs: dict[str, Path], tmp_
 def test_notebooks_are_committed_without_outputs() -> None:
     for name in NOTEBOOKS:
         nb = json.loads((paths.NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
-        assert all(not c.get("outputs") and not c.get("execution_count") for c in nb["cells"]
-                   if c["cell_type"] == "code")
+        assert all(
+            not c.get("outputs") and not c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code"
+        )
         assert "parameters" in nb["cells"][1]["metadata"].get("tags", [])
         # every question posed here is listed for this notebook, and its answer cell is empty
-        asked = re.findall(r'answer\((\d+), "(.*?)"\)', "".join("".join(c["source"]) for c in nb["cells"]
-                                                                   if c["cell_type"] == "code"))
+        asked = re.findall(
+            r'answer\((\d+), "(.*?)"\)', "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        )
         assert asked and all(letters == "" for _, letters in asked)
         listed = json.loads((paths.DATA / "questions.json").read_text(encoding="utf-8"))
-        assert sorted(int(n) for n, _ in asked) == sorted(int(n) for n, q in listed.items()
-                                                          if q["notebook"] == name)
+        assert sorted(int(n) for n, _ in asked) == sorted(int(n) for n, q in listed.items() if q["notebook"] == name)

@@ -41,9 +41,16 @@ from jupyter_lab import LAB_SETTINGS_DIR, QUIET_FLAGS, LabServer, prepare_notebo
 
 CHROMIUM = os.environ.get("HW9_CHROMIUM", "/usr/bin/chromium")
 #: Flags that keep Chromium off the (closed) network and away from the GPU and sandbox it cannot use here.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 VIEWPORT = {"width": 1440, "height": 900}
 #: Seconds one notebook may take to run all its cells with the quick profile.
 RUN_TIMEOUT = float(os.environ.get("HW9_BROWSER_TIMEOUT", "900"))
@@ -103,8 +110,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: run `make test-setup` (installs Debian's chromium) "
-                    "or point HW9_CHROMIUM at a Chromium binary.")
+        pytest.fail(
+            f"{CHROMIUM} not found: run `make test-setup` (installs Debian's chromium) "
+            "or point HW9_CHROMIUM at a Chromium binary."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -124,9 +133,11 @@ def open_notebook(page, lab: LabServer, name: str) -> None:
     while time.monotonic() < deadline:
         if page.locator(".jp-Dialog").count():  # "Select Kernel": take the one offered (the bundle's python3)
             page.locator(".jp-Dialog .jp-mod-accept").click()
-        if page.evaluate("() => { const p = window.jupyterapp.shell.currentWidget;"
-                         " const k = p && p.sessionContext.session && p.sessionContext.session.kernel;"
-                         " return !!k && k.status === 'idle'; }"):
+        if page.evaluate(
+            "() => { const p = window.jupyterapp.shell.currentWidget;"
+            " const k = p && p.sessionContext.session && p.sessionContext.session.kernel;"
+            " return !!k && k.status === 'idle'; }"
+        ):
             return
         time.sleep(0.5)
     raise AssertionError(f"{name}: the kernel did not become idle within 120 s of opening the notebook.")
@@ -151,16 +162,20 @@ def wait_until_idle(page, timeout: float) -> dict:
         if calm >= 3:
             return state
     waiting = [c["index"] for c in state["cells"] if c["running"]]
-    raise AssertionError(f"still running after {timeout:.0f} s (kernel {state['kernel']}, cells {waiting} "
-                         "running or queued); raise HW9_BROWSER_TIMEOUT or shrink the quick profile.")
+    raise AssertionError(
+        f"still running after {timeout:.0f} s (kernel {state['kernel']}, cells {waiting} "
+        "running or queued); raise HW9_BROWSER_TIMEOUT or shrink the quick profile."
+    )
 
 
 def screenshots(page, folder: Path) -> list[Path]:
     """Scroll the notebook from top to bottom, one screenshot per screenful; return the files."""
-    scroll = ("(top) => { const n = window.jupyterapp.shell.currentWidget.content.node;"
-              " const s = n.querySelector('.jp-WindowedPanel-outer') || n;"
-              " if (top !== null) s.scrollTop = top;"
-              " return [s.scrollTop, s.clientHeight, s.scrollHeight]; }")
+    scroll = (
+        "(top) => { const n = window.jupyterapp.shell.currentWidget.content.node;"
+        " const s = n.querySelector('.jp-WindowedPanel-outer') || n;"
+        " if (top !== null) s.scrollTop = top;"
+        " return [s.scrollTop, s.clientHeight, s.scrollHeight]; }"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     files, top = [], 0
     for number in range(1, 61):
@@ -218,8 +233,10 @@ def check_answer_cell(page, name: str, state: dict, shot: Path) -> str | None:
     number = int(ANSWER_CALL.search(cell["source"]).group(1))
     letter = questions()[number]["options"][0]
     new_source = ANSWER_CALL.sub(f'answer({number}, "{letter}")', cell["source"], count=1)
-    page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].node"
-                  ".setAttribute('data-hw9-cell', String(i))", cell["index"])
+    page.evaluate(
+        "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].node.setAttribute('data-hw9-cell', String(i))",
+        cell["index"],
+    )
     editor = page.locator(f'[data-hw9-cell="{cell["index"]}"] .jp-InputArea .cm-content')
     editor.scroll_into_view_if_needed()
     editor.click()
@@ -234,8 +251,9 @@ def check_answer_cell(page, name: str, state: dict, shot: Path) -> str | None:
             page.screenshot(path=str(shot))
             return shown
         time.sleep(0.5)
-    raise AssertionError(f"{name}: after answering Q{number} with {letter!r}, cell {cell['index']} shows "
-                         f"{shown!r}, not {expected!r}.")
+    raise AssertionError(
+        f"{name}: after answering Q{number} with {letter!r}, cell {cell['index']} shows {shown!r}, not {expected!r}."
+    )
 
 
 def check_attention_view(page, name: str, shot: Path) -> str | None:
@@ -259,13 +277,15 @@ def check_attention_view(page, name: str, shot: Path) -> str | None:
     tokens.nth(1).hover()
     page.wait_for_timeout(300)
     hovered, hover_info = lines(), view.locator(".info").inner_text()
-    assert 0 < hovered < everything and hover_info != idle_info, \
+    assert 0 < hovered < everything and hover_info != idle_info, (
         f"{name}: hovering a token did not narrow the view ({everything} -> {hovered} lines, {hover_info!r})"
+    )
     tokens.nth(1).click()
     page.mouse.move(0, 0)  # leave the token: a pinned token keeps its lines
     page.wait_for_timeout(300)
-    assert view.locator(".tok.pinned").count() == 1 and lines() == hovered, \
+    assert view.locator(".tok.pinned").count() == 1 and lines() == hovered, (
         f"{name}: clicking a token did not pin it ({lines()} lines)"
+    )
     page.screenshot(path=str(shot))
     return f"{tokens.count()} tokens; {everything} lines, {hovered} on hover; {hover_info}"
 
@@ -286,9 +306,12 @@ def check_orientation(state: dict) -> list[str]:
     """The first cells of 00_observe, up to the first figure, answer a new user's first questions."""
     cells = state["cells"]
     first_figure = next((c["index"] for c in cells if c["images"]), len(cells) - 1)
-    text = "\n".join(c["source"] if c["type"] == "markdown" else c["shown"] for c in cells[:first_figure + 1])
-    return [f"00_observe does not say {what} before its first figure (looked for /{pattern}/)"
-            for what, pattern in ORIENTATION.items() if not re.search(pattern, text, re.DOTALL)]
+    text = "\n".join(c["source"] if c["type"] == "markdown" else c["shown"] for c in cells[: first_figure + 1])
+    return [
+        f"00_observe does not say {what} before its first figure (looked for /{pattern}/)"
+        for what, pattern in ORIENTATION.items()
+        if not re.search(pattern, text, re.DOTALL)
+    ]
 
 
 def save_notebook(page) -> None:
@@ -323,16 +346,26 @@ def test_notebook_runs_in_jupyterlab(name: str, lab: LabServer, browser) -> None
             problems.append(f"JupyterLab asks about news ({NEWS_PROMPT!r}): the shipped settings were not applied")
         feedback = check_answer_cell(page, name, state, folder / "answered.png") if not problems else None
         attention = check_attention_view(page, name, folder / "attention.png") if not problems else None
-        cells = [{"index": c["index"], "seconds": cell_seconds(c), "images": c["images"],
-                  "widgets": c["widgets"],
-                  "progress": bool(c["widgets"] or PROGRESS.search(c["shown"])),
-                  "stderr": [o["text"][-500:] for o in c["outputs"] if o["name"] == "stderr"]}
-                 for c in state["cells"] if c["type"] == "code"]
+        cells = [
+            {
+                "index": c["index"],
+                "seconds": cell_seconds(c),
+                "images": c["images"],
+                "widgets": c["widgets"],
+                "progress": bool(c["widgets"] or PROGRESS.search(c["shown"])),
+                "stderr": [o["text"][-500:] for o in c["outputs"] if o["name"] == "stderr"],
+            }
+            for c in state["cells"]
+            if c["type"] == "code"
+        ]
         report = {
-            "notebook": name, "seconds": round(seconds, 1), "screenshots": [p.name for p in shots],
-            "answer_feedback": feedback, "attention_view": attention, "outside_requests": outside,
-            "slow_without_progress": [c["index"] for c in cells
-                                      if (c["seconds"] or 0) > SLOW and not c["progress"]],
+            "notebook": name,
+            "seconds": round(seconds, 1),
+            "screenshots": [p.name for p in shots],
+            "answer_feedback": feedback,
+            "attention_view": attention,
+            "outside_requests": outside,
+            "slow_without_progress": [c["index"] for c in cells if (c["seconds"] or 0) > SLOW and not c["progress"]],
             "cells": cells,
         }
         (folder / "report.json").write_text(json.dumps(report, indent=1))
@@ -378,10 +411,13 @@ def course_site(lab: LabServer) -> Path:
 def read_front_page(page, name: str) -> list[dict]:
     """The front page's lesson cards as the browser shows them; a full-page screenshot ``<name>.png``."""
     page.wait_for_load_state("load")
-    cards = page.eval_on_selector_all("li.lesson", """cards => cards.map(c => ({
+    cards = page.eval_on_selector_all(
+        "li.lesson",
+        """cards => cards.map(c => ({
         notebook: c.dataset.notebook, title: c.querySelector('h2').innerText,
         thumbnail: c.querySelector('img') ? c.querySelector('img').naturalWidth : null,
-        status: c.querySelector('.status').innerText, questions: c.querySelector('.questions').innerText}))""")
+        status: c.querySelector('.status').innerText, questions: c.querySelector('.questions').innerText}))""",
+    )
     SITE_SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SITE_SHOTS / f"{name}.png"), full_page=True)
     return cards
@@ -403,9 +439,11 @@ def walk_the_lessons(page, titles: list[str]) -> None:
             target = heading.get_attribute("href")
             heading.click()
             page.wait_for_timeout(200)
-            top, bar = page.evaluate("(id) => [document.getElementById(id).getBoundingClientRect().top, "
-                                     "document.querySelector('.site-bar.top').getBoundingClientRect().bottom]",
-                                     target[1:])
+            top, bar = page.evaluate(
+                "(id) => [document.getElementById(id).getBoundingClientRect().top, "
+                "document.querySelector('.site-bar.top').getBoundingClientRect().bottom]",
+                target[1:],
+            )
             assert bar <= top < VIEWPORT["height"] / 2, f"{target} is not shown below the bar ({top}, {bar})"
         following = page.locator(".site-bar.top a[rel=next]")
         if number + 1 < len(titles):
@@ -423,8 +461,10 @@ def test_course_site_front_page_and_navigation(course_site: Path, browser) -> No
     """The site of the lessons just run: from file:// and from a static HTTP server, no request leaves it."""
     import nbformat
 
-    titles = [nbformat.read(paths.NOTEBOOKS / f"{n}.ipynb", as_version=4).cells[0].source.splitlines()[0][2:]
-              for n in NOTEBOOKS]
+    titles = [
+        nbformat.read(paths.NOTEBOOKS / f"{n}.ipynb", as_version=4).cells[0].source.splitlines()[0][2:]
+        for n in NOTEBOOKS
+    ]
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(course_site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host = f"http://127.0.0.1:{server.server_address[1]}/"

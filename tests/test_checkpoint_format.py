@@ -31,19 +31,34 @@ def course_checkpoint(model: Classifier, prefix: str = "") -> dict:
     """The course's format: epoch, weights and Adam's state (two moments per parameter)."""
     params = list(model.parameters())
     optimizer_state = {
-        "state": {i: {"step": torch.tensor(12.0), "exp_avg": torch.zeros_like(p),
-                      "exp_avg_sq": torch.zeros_like(p)} for i, p in enumerate(params)},
-        "param_groups": [{"lr": 3e-4, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 1e-5,
-                          "amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
-                          "differentiable": False, "fused": None, "params": list(range(len(params)))}],
+        "state": {
+            i: {"step": torch.tensor(12.0), "exp_avg": torch.zeros_like(p), "exp_avg_sq": torch.zeros_like(p)}
+            for i, p in enumerate(params)
+        },
+        "param_groups": [
+            {
+                "lr": 3e-4,
+                "betas": (0.9, 0.999),
+                "eps": 1e-8,
+                "weight_decay": 1e-5,
+                "amsgrad": False,
+                "maximize": False,
+                "foreach": None,
+                "capturable": False,
+                "differentiable": False,
+                "fused": None,
+                "params": list(range(len(params))),
+            }
+        ],
     }
     weights = {prefix + k: v for k, v in model.state_dict().items()}
     return {"epoch": 12, "model_state_dict": weights, "optimizer_state_dict": optimizer_state}
 
 
 @pytest.mark.parametrize("size, prefix", [("course", ""), ("narrow", "module.")])
-def test_gpu_saved_course_checkpoint_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: str,
-                                           prefix: str) -> None:
+def test_gpu_saved_course_checkpoint_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: str, prefix: str
+) -> None:
     torch.manual_seed(0)
     if size == "course":  # the real file's shapes (14.16M parameters, about 170 MB with Adam's state)
         model = Classifier(COURSE_WIDTHS, COURSE_HIDDEN).eval()

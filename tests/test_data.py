@@ -162,8 +162,7 @@ def test_files_are_ordered_by_label_then_name_digits_by_value(tmp_path: Path) ->
     for name in ["img10.jpg", "img2.jpg", "img1.jpg"]:
         (tmp_path / "Soup" / name).write_bytes(photo("rgb", 0))
     write_images(tmp_path, ["9_10", "9_2"])
-    assert [p.name for p in FoodDataset(tmp_path).paths] == ["9_2.jpg", "9_10.jpg", "img1.jpg", "img2.jpg",
-                                                             "img10.jpg"]
+    assert [p.name for p in FoodDataset(tmp_path).paths] == ["9_2.jpg", "9_10.jpg", "img1.jpg", "img2.jpg", "img10.jpg"]
 
 
 def test_a_whole_copy_is_not_a_data_folder_but_its_splits_are_found(tmp_path: Path) -> None:
@@ -196,8 +195,19 @@ def test_own_photos_with_camera_names_say_how_to_label_them(tmp_path: Path) -> N
         FoodDataset(tmp_path)
 
 
-@pytest.mark.parametrize("spelling, label", [("Dairy product", 1), ("dairy_product", 1), ("Noodles-Pasta", 6),
-                                             ("Noodles/Pasta", 6), ("Vegetable-Fruit", 10), ("FRIED FOODS", 4),
-                                             ("sea food", 8), ("Pizza", None), ("Noodles", None)])
+@pytest.mark.parametrize(
+    "spelling, label",
+    [
+        ("Dairy product", 1),
+        ("dairy_product", 1),
+        ("Noodles-Pasta", 6),
+        ("Noodles/Pasta", 6),
+        ("Vegetable-Fruit", 10),
+        ("FRIED FOODS", 4),
+        ("sea food", 8),
+        ("Pizza", None),
+        ("Noodles", None),
+    ],
+)
 def test_class_names_are_matched_forgivingly(spelling: str, label: int | None) -> None:
     assert class_index(spelling) == label

@@ -12,7 +12,7 @@ from helpers import evidence as ev
 
 def square(size: int = 32, top: int = 8, left: int = 8, side: int = 8) -> torch.Tensor:
     mask = torch.zeros(size, size, dtype=torch.bool)
-    mask[top:top + side, left:left + side] = True
+    mask[top : top + side, left : left + side] = True
     return mask
 
 

@@ -21,9 +21,19 @@ from helpers import explanation_metrics as em
 def tiny_model(seed: int = 0) -> nn.Module:
     """A small classifier of 3 x 8 x 8 images into 4 classes, with a BatchNorm and two pooling stages."""
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 4))
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(4, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16, 8),
+        nn.ReLU(),
+        nn.Linear(8, 4),
+    )
 
 
 @pytest.fixture
@@ -32,9 +42,10 @@ def maps_and_masks() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(3)
     maps = rng.random((6, 8, 8))
     masks = np.zeros((6, 8, 8), bool)
-    for i, (r, c, h, w) in enumerate([(1, 1, 3, 3), (2, 3, 4, 2), (0, 0, 8, 1), (4, 4, 4, 4), (3, 2, 2, 5),
-                                      (5, 0, 2, 8)]):
-        masks[i, r:r + h, c:c + w] = True
+    for i, (r, c, h, w) in enumerate(
+        [(1, 1, 3, 3), (2, 3, 4, 2), (0, 0, 8, 1), (4, 4, 4, 4), (3, 2, 2, 5), (5, 0, 2, 8)]
+    ):
+        masks[i, r : r + h, c : c + w] = True
     maps[1, 3, 3] = 2.0  # on the object
     maps[3, 0, 0] = maps[3, 5, 5] = 3.0  # a tie: one maximum off, one on the object
     maps[4, 7, 7] = 2.5  # off the object
@@ -46,11 +57,15 @@ def test_localisation_agrees_with_quantus(maps_and_masks) -> None:
 
     maps, masks = maps_and_masks
     x, y = np.zeros((6, 1, 8, 8)), np.zeros(6, int)
-    ours = {"PointingGame": em.pointing_game, "RelevanceMassAccuracy": em.relevance_mass,
-            "RelevanceRankAccuracy": em.relevance_rank}
+    ours = {
+        "PointingGame": em.pointing_game,
+        "RelevanceMassAccuracy": em.relevance_mass,
+        "RelevanceRankAccuracy": em.relevance_rank,
+    }
     for name, ours_fn in ours.items():
         theirs = getattr(quantus, name)(disable_warnings=True)(
-            model=None, x_batch=x, y_batch=y, a_batch=maps[:, None], s_batch=masks[:, None].astype(float))
+            model=None, x_batch=x, y_batch=y, a_batch=maps[:, None], s_batch=masks[:, None].astype(float)
+        )
         mine = ours_fn(torch.from_numpy(maps), torch.from_numpy(masks)).numpy()
         np.testing.assert_allclose(mine, np.asarray(theirs, float), atol=1e-12, err_msg=name)
     hits = em.pointing_game(torch.from_numpy(maps), torch.from_numpy(masks))
@@ -75,19 +90,20 @@ def test_localisation_by_hand() -> None:
         em.relevance_mass(torch.rand(2, 4, 4), None)
 
 
-def reference_curves(model: nn.Module, images: torch.Tensor, targets: list[int], maps: torch.Tensor, kind: str,
-                     steps: int) -> np.ndarray:
+def reference_curves(
+    model: nn.Module, images: torch.Tensor, targets: list[int], maps: torch.Tensor, kind: str, steps: int
+) -> np.ndarray:
     """One image and one step at a time, pixel order from a plain argsort: the definition, no batching."""
     n, _, h, w = images.shape
     out = np.zeros((n, steps + 1))
     model.eval()
     for i in range(n):
         order = np.argsort(-maps[i].numpy().ravel(), kind="stable")
-        start = images[i] if kind == "deletion" else em.blurred(images[i:i + 1])[0]
+        start = images[i] if kind == "deletion" else em.blurred(images[i : i + 1])[0]
         end = torch.zeros_like(images[i]) if kind == "deletion" else images[i]
         for k in range(steps + 1):
             chosen = np.zeros(h * w, bool)
-            chosen[order[:round(k / steps * h * w)]] = True
+            chosen[order[: round(k / steps * h * w)]] = True
             picture = torch.where(torch.from_numpy(chosen).reshape(1, h, w), end, start)
             with torch.no_grad():
                 out[i, k] = torch.softmax(model(picture[None]).double(), 1)[0, targets[i]].item()
@@ -149,12 +165,17 @@ def test_cascading_randomization_from_the_top() -> None:
     random_state = torch.random.get_rng_state()
     steps = []
     for name, copy in em.cascading_randomization(model, seed=0):
-        changed = [k for k, v in copy.state_dict().items() if v.dtype.is_floating_point
-                   and not torch.equal(v, before[k])]
+        changed = [
+            k for k, v in copy.state_dict().items() if v.dtype.is_floating_point and not torch.equal(v, before[k])
+        ]
         steps.append((name, sorted({k.split(".")[0] for k in changed})))
     assert torch.equal(torch.random.get_rng_state(), random_state), "the caller's random stream was consumed"
-    assert steps == [("trained", []), ("8..10", ["10", "8"]), ("4", ["10", "4", "8"]),
-                     ("0", ["0", "1", "10", "4", "8"])]
+    assert steps == [
+        ("trained", []),
+        ("8..10", ["10", "8"]),
+        ("4", ["10", "4", "8"]),
+        ("0", ["0", "1", "10", "4", "8"]),
+    ]
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items()), "the model was changed"
     with pytest.raises(ValueError, match="layer"):
         em.learned_layers(model, "stage")
@@ -182,8 +203,14 @@ def test_reading_counts_the_tests_each_method_passes() -> None:
     masks = torch.zeros(2, 4, 4, dtype=torch.bool)
     masks[:, 1:3, 1:3] = True  # the object: the 4 middle pixels, a quarter of the image
     on, off = masks.float(), (~masks).float()
-    maps = {"saliency": on, "SmoothGrad": off, "IG": on, "LIME": off, "random": torch.rand(2, 4, 4),
-            "centre": on * 0.5 + 0.1}
+    maps = {
+        "saliency": on,
+        "SmoothGrad": off,
+        "IG": on,
+        "LIME": off,
+        "random": torch.rand(2, 4, 4),
+        "centre": on * 0.5 + 0.1,
+    }
     data = ev.Validation(None, torch.zeros(2, 3, 4, 4), torch.zeros(2, dtype=torch.long), masks)
     where = ev.localisation(maps, data)
     assert where.mean("saliency", "rank accuracy") == 1.0 and where.mean("LIME", "relevance mass") == 0.0
@@ -191,10 +218,17 @@ def test_reading_counts_the_tests_each_method_passes() -> None:
     def curves(deletion: float, insertion: float) -> dict[str, torch.Tensor]:
         return {"deletion": torch.full((2, 3), deletion), "insertion": torch.full((2, 3), insertion)}
 
-    areas = {"saliency": (0.1, 0.9), "SmoothGrad": (0.1, 0.9), "IG": (0.5, 0.5), "LIME": (0.1, 0.9),
-             "random": (0.3, 0.6), "centre": (0.2, 0.8)}
-    faith = ev.Faithfulness({kind: {m: curves(*a)[kind] for m, a in areas.items()} for kind in curves(0, 0)},
-                            {}, "saliency")
+    areas = {
+        "saliency": (0.1, 0.9),
+        "SmoothGrad": (0.1, 0.9),
+        "IG": (0.5, 0.5),
+        "LIME": (0.1, 0.9),
+        "random": (0.3, 0.6),
+        "centre": (0.2, 0.8),
+    }
+    faith = ev.Faithfulness(
+        {kind: {m: curves(*a)[kind] for m, a in areas.items()} for kind in curves(0, 0)}, {}, "saliency"
+    )
     finals = {"saliency": 0.1, "SmoothGrad": 0.9, "IG": 0.2, "LIME": 0.95, "centre": 1.0}
     checks = ev.Sanity(["trained", "all"], {}, {m: [1.0, c] for m, c in finals.items()}, torch.zeros(3, 4, 4))
     verdicts = ev.reading(where, faith, checks).verdicts()

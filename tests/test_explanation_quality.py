@@ -41,12 +41,21 @@ def test_swap_backgrounds_keeps_the_food_or_removes_it() -> None:
 
 
 def _quality(**changes) -> eq.ExplanationQuality:
-    base = dict(lime_green=[1] * 10, lime_green_on_food=[0.8] * 10,
-                observed_ratio={m: [2.5] * 10 for m in ("saliency", "SmoothGrad", "IG")},
-                observed_correct=[True] * 10, validation_ratio={"saliency": 3.2, "SmoothGrad": 3.1, "IG": 3.5},
-                validation_images=440, smoothgrad_samples=500, smoothness={"saliency": 0.3, "SmoothGrad": 0.8},
-                filter_blur={6: 0.5, 15: 0.8, 23: 0.9}, filter_similarity={"6-15": 0.4},
-                food_only=0.9, background_only=0.1, accuracy=0.95)
+    base = dict(
+        lime_green=[1] * 10,
+        lime_green_on_food=[0.8] * 10,
+        observed_ratio={m: [2.5] * 10 for m in ("saliency", "SmoothGrad", "IG")},
+        observed_correct=[True] * 10,
+        validation_ratio={"saliency": 3.2, "SmoothGrad": 3.1, "IG": 3.5},
+        validation_images=440,
+        smoothgrad_samples=500,
+        smoothness={"saliency": 0.3, "SmoothGrad": 0.8},
+        filter_blur={6: 0.5, 15: 0.8, 23: 0.9},
+        filter_similarity={"6-15": 0.4},
+        food_only=0.9,
+        background_only=0.1,
+        accuracy=0.95,
+    )
     base.update(changes)
     return eq.ExplanationQuality(**base)
 

@@ -172,8 +172,9 @@ def test_download_good_archive_lays_out_food11(site, food11_zip: bytes, tmp_path
     base, served = site
     served.files["/food-11.zip"] = food11_zip
     target, downloads = tmp_path / "data" / "food-11", tmp_path / "downloads"
-    plan = fetch_food11(f"{base}/food-11.zip", target, sha256=hashlib.sha256(food11_zip).hexdigest(),
-                        downloads=downloads, wait=0)
+    plan = fetch_food11(
+        f"{base}/food-11.zip", target, sha256=hashlib.sha256(food11_zip).hexdigest(), downloads=downloads, wait=0
+    )
     for split, count in PER_CLASS.items():
         dataset = FoodDataset(target / split)
         assert len(dataset) == count * len(CLASS_NAMES) == len(plan.files[split])
@@ -223,7 +224,7 @@ def test_corrupt_archive_is_rejected_and_deleted(site, tmp_path: Path, kind: str
     # a stored zip, so the damage lands in image bytes (CRC); in a tar.gz it garbles the stream
     body = bytearray(make_zip(food11_members()) if kind == "zip" else make_targz(food11_members()))
     middle = len(body) // 2
-    body[middle:middle + 64] = bytes(64)
+    body[middle : middle + 64] = bytes(64)
     served.files["/food-11.zip"] = bytes(body)
     target, downloads = tmp_path / "food-11", tmp_path / "downloads"
     with pytest.raises(BadArchive, match="damaged or truncated"):
@@ -233,15 +234,17 @@ def test_corrupt_archive_is_rejected_and_deleted(site, tmp_path: Path, kind: str
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # staging removed
 
 
-@pytest.mark.parametrize("case, words", [
-    ("truncated", "truncated"),
-    ("html", "web page"),
-    ("missing", "HTTP 404"),
-    ("forbidden", "HTTP 403"),
-    ("unavailable", "failed 3 times in a row"),
-])
-def test_bad_sources_give_clear_errors(site, food11_zip: bytes, tmp_path: Path, case: str,
-                                       words: str) -> None:
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        ("truncated", "truncated"),
+        ("html", "web page"),
+        ("missing", "HTTP 404"),
+        ("forbidden", "HTTP 403"),
+        ("unavailable", "failed 3 times in a row"),
+    ],
+)
+def test_bad_sources_give_clear_errors(site, food11_zip: bytes, tmp_path: Path, case: str, words: str) -> None:
     base, served = site
     if case == "truncated":
         served.files["/food-11.zip"] = food11_zip[: len(food11_zip) * 2 // 3]
@@ -252,8 +255,7 @@ def test_bad_sources_give_clear_errors(site, food11_zip: bytes, tmp_path: Path, 
     elif case == "unavailable":
         served.status["/food-11.zip"] = 503
     with pytest.raises(FetchError, match=words):
-        fetch_food11(f"{base}/food-11.zip", tmp_path / "food-11", downloads=tmp_path / "dl", retries=2,
-                     wait=0)
+        fetch_food11(f"{base}/food-11.zip", tmp_path / "food-11", downloads=tmp_path / "dl", retries=2, wait=0)
     assert not (tmp_path / "food-11").exists()
     if case == "unavailable":
         assert len(served.requests) == 3  # the first try and two retries
@@ -329,8 +331,7 @@ def test_unsafe_archives_are_rejected(tmp_path: Path, kind: str) -> None:
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["evil.archive"]  # nothing written anywhere
 
 
-def test_download_refused_before_it_starts_when_target_has_files(site, food11_zip: bytes,
-                                                                 tmp_path: Path) -> None:
+def test_download_refused_before_it_starts_when_target_has_files(site, food11_zip: bytes, tmp_path: Path) -> None:
     base, served = site
     served.files["/food-11.zip"] = food11_zip
     (tmp_path / "food-11" / "validation").mkdir(parents=True)
@@ -369,14 +370,20 @@ def test_duplicate_destinations_are_an_error(tmp_path: Path) -> None:
 
 
 def test_cli_help() -> None:
-    result = subprocess.run([sys.executable, "-m", "helpers", "fetch", "--help"], cwd=paths.ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers", "fetch", "--help"],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "--from" in result.stdout and "food11" in result.stdout and "--sha256" in result.stdout
 
 
-def test_cli_fetch_prints_counts_and_the_notebook_parameter(tmp_path: Path, food11_zip: bytes,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_fetch_prints_counts_and_the_notebook_parameter(
+    tmp_path: Path, food11_zip: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
     archive = tmp_path / "food-11.zip"
     archive.write_bytes(food11_zip)
     target = tmp_path / "food-11"
@@ -395,6 +402,9 @@ def test_default_target_is_git_ignored() -> None:
     """Food-11 is about 1 GB: it must never be committed by accident."""
     if not (paths.ROOT / ".git").exists():
         pytest.skip("not a git checkout (e.g. a released copy): nothing can be committed by accident")
-    result = subprocess.run(["git", "check-ignore", "-q", str(fetch.DEFAULT_TARGET / "training" / "0_0.jpg")],
-                            cwd=paths.ROOT, capture_output=True)
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", str(fetch.DEFAULT_TARGET / "training" / "0_0.jpg")],
+        cwd=paths.ROOT,
+        capture_output=True,
+    )
     assert result.returncode == 0, "add data/food-11/ to .gitignore"

@@ -21,8 +21,7 @@ from helpers.bundle.train import evaluate
 from helpers.observe import load_observation
 from tests.photos import KAGGLE_CLASSES, kaggle_members, make_zip, photo
 
-CNN = ["00_observe", "01_lime", "02_saliency_map", "03_smooth_grad", "04_filter_explanation",
-       "05_integrated_gradients"]
+CNN = ["00_observe", "01_lime", "02_saliency_map", "03_smooth_grad", "04_filter_explanation", "05_integrated_gradients"]
 MISSING = "is not here"
 
 
@@ -60,8 +59,9 @@ def test_run_passes_declared_parameters_to_papermill(monkeypatch, tmp_path: Path
     import papermill
 
     seen = {}
-    monkeypatch.setattr(papermill, "execute_notebook", lambda src, dst, parameters, **kw: seen.update(
-        {Path(src).stem: parameters}))
+    monkeypatch.setattr(
+        papermill, "execute_notebook", lambda src, dst, parameters, **kw: seen.update({Path(src).stem: parameters})
+    )
     runner.run("0[5-7]*", tmp_path, "quick", {"data_dir": "d", "layer": 1})
     assert seen["05_integrated_gradients"] == {"steps": 5, "more_steps": 10, "data_dir": "d"}
     assert seen["06_bert_attention_and_embeddings"] == {"layer": 1}
@@ -100,9 +100,14 @@ def execute(name: str, out: Path, **parameters: object) -> nbformat.NotebookNode
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     params = {"device": "cpu", **runner.PROFILES["quick"].get(name, {}), **parameters}
-    papermill.execute_notebook(str(paths.NOTEBOOKS / f"{name}.ipynb"), str(out / f"{name}.ipynb"),
-                               parameters=params, cwd=str(paths.NOTEBOOKS), progress_bar=False,
-                               kernel_name="python3")
+    papermill.execute_notebook(
+        str(paths.NOTEBOOKS / f"{name}.ipynb"),
+        str(out / f"{name}.ipynb"),
+        parameters=params,
+        cwd=str(paths.NOTEBOOKS),
+        progress_bar=False,
+        kernel_name="python3",
+    )
     return nbformat.read(out / f"{name}.ipynb", as_version=4)
 
 

@@ -32,8 +32,10 @@ def make_key(seed: int = 1, points: dict[int, float] | None = None) -> dict:
     entries = {}
     for number, info in questions().items():
         letters = rng.sample(info["options"], 2 if info["multi"] else 1)
-        entries[str(number)] = {"answer": "".join(sorted(letters)),
-                                "points": (points or {}).get(number, 2 if number % 5 == 0 else 1)}
+        entries[str(number)] = {
+            "answer": "".join(sorted(letters)),
+            "points": (points or {}).get(number, 2 if number % 5 == 0 else 1),
+        }
     return {"dataset": "test", "description": "made by the tests", "questions": entries}
 
 
@@ -59,8 +61,11 @@ def answer_cells(answers: dict[int, str]) -> list[str]:
 
 
 def hashes(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def read_grades(out: Path) -> dict[str, dict[str, str]]:
@@ -88,14 +93,17 @@ def test_load_key_normalizes_and_validates(tmp_path: Path) -> None:
     assert list(loaded["questions"]) == sorted(loaded["questions"])
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda q: q["1"].update(answer="E"), "question '1'.*options"),
-    (lambda q: q["1"].update(answer="AB"), "takes one letter"),
-    (lambda q: q.update({"99": {"answer": "A", "points": 1}}), "no such question"),
-    (lambda q: q["3"].pop("points"), "points"),
-    (lambda q: q["3"].update(points=0), "positive"),
-    (lambda q: q.update({"4": "B"}), "write it as"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda q: q["1"].update(answer="E"), "question '1'.*options"),
+        (lambda q: q["1"].update(answer="AB"), "takes one letter"),
+        (lambda q: q.update({"99": {"answer": "A", "points": 1}}), "no such question"),
+        (lambda q: q["3"].pop("points"), "points"),
+        (lambda q: q["3"].update(points=0), "positive"),
+        (lambda q: q.update({"4": "B"}), "write it as"),
+    ],
+)
 def test_load_key_rejects_bad_entries(tmp_path: Path, change, message: str) -> None:
     key = make_key()
     change(key["questions"])
@@ -185,8 +193,7 @@ def realistic_class(tmp_path_factory: pytest.TempPathFactory):
 def test_realistic_class_exact_totals(realistic_class, tmp_path: Path, partial: bool) -> None:
     folder, key, key_path, truth = realistic_class
     before = hashes(folder)
-    results = grade.run_grading(folder, key_path, tmp_path / "out", partial_credit=partial, jobs=2,
-                                progress=False)
+    results = grade.run_grading(folder, key_path, tmp_path / "out", partial_credit=partial, jobs=2, progress=False)
     rows = read_grades(tmp_path / "out")
     assert hashes(folder) == before
     assert sorted(rows) == sorted(truth) == [r.student for r in results]
@@ -230,6 +237,7 @@ def test_parallel_grading_matches_serial(realistic_class) -> None:
     subs = grade.find_submissions(folder)
     serial = grade.grade_all(subs, key, jobs=1, progress=False)
     parallel = grade.grade_all(subs, key, jobs=2, progress=False)
+
     def view(results):
         return [(r.student, r.score, r.answers, r.status) for r in results]
 
@@ -259,19 +267,35 @@ def bad_class(tmp_path_factory: pytest.TempPathFactory):
     (s / "truncated").mkdir()
     (s / "truncated" / "01_lime.ipynb").write_text(good[: len(good) // 2])
     (s / "truncated" / "02_saliency_map.ipynb").write_text(notebook('answer(5, "B")'))
-    old = v3.new_notebook(worksheets=[v3.new_worksheet(cells=[
-        v3.new_text_cell("markdown", source="Old notebook"),
-        v3.new_code_cell(input='answer(1, "A")\nanswer(10, "C")')])])
+    old = v3.new_notebook(
+        worksheets=[
+            v3.new_worksheet(
+                cells=[
+                    v3.new_text_cell("markdown", source="Old notebook"),
+                    v3.new_code_cell(input='answer(1, "A")\nanswer(10, "C")'),
+                ]
+            )
+        ]
+    )
     (s / "oldformat.ipynb").write_text(nbformat.writes(old, version=3))
-    (s / "oldv2.ipynb").write_text(json.dumps({"nbformat": 2, "metadata": {}, "worksheets": [{"cells": [
-        {"cell_type": "code", "language": "python", "input": 'answer(5, "B")', "outputs": []}]}]}))
+    (s / "oldv2.ipynb").write_text(
+        json.dumps(
+            {
+                "nbformat": 2,
+                "metadata": {},
+                "worksheets": [
+                    {"cells": [{"cell_type": "code", "language": "python", "input": 'answer(5, "B")', "outputs": []}]}
+                ],
+            }
+        )
+    )
     (s / "noanswers.ipynb").write_text(notebook("print(1)", "import numpy as np"))
     (s / "twice.ipynb").write_text(notebook('answer(1, "B")', 'answer(5, "B")', 'answer(1, "A")'))
-    (s / "nonliteral.ipynb").write_text(notebook('x = "A"\nanswer(1, x)', 'answer(5, "B" + "")',
-                                                 'answer(10, "C")'))
+    (s / "nonliteral.ipynb").write_text(notebook('x = "A"\nanswer(1, x)', 'answer(5, "B" + "")', 'answer(10, "C")'))
     (s / "unknown.ipynb").write_text(notebook('answer(99, "A")', 'answer("1", "A")', 'answer(5, "B")'))
-    (s / "invalid.ipynb").write_text(notebook('answer(1, "A")', 'answer(1, "E")', 'answer(5, "AB")',
-                                              'answer(10, ["C"])'))
+    (s / "invalid.ipynb").write_text(
+        notebook('answer(1, "A")', 'answer(1, "E")', 'answer(5, "AB")', 'answer(10, ["C"])')
+    )
     (s / "dup").mkdir()
     (s / "dup" / "01_lime.ipynb").write_text(notebook('answer(1, "A")'))
     (s / "dup_02_saliency_map.ipynb").write_text(notebook('answer(5, "B")'))
@@ -286,10 +310,15 @@ def bad_class(tmp_path_factory: pytest.TempPathFactory):
     (s / "empty.ipynb").write_bytes(b"")
     (s / "deep.ipynb").write_text("[" * 100_000)
     (s / "emptyfolder").mkdir()
-    (s / "magic.ipynb").write_text(notebook(
-        '%matplotlib inline\n!ls\nanswer(1, "A")', 'answer(5, "B"\nanswer(10, "C")',
-        'answer(number=5, letters="b")', 'from helpers import questions\nquestions.answer(2, "")',
-        'answer(3, ...)'))
+    (s / "magic.ipynb").write_text(
+        notebook(
+            '%matplotlib inline\n!ls\nanswer(1, "A")',
+            'answer(5, "B"\nanswer(10, "C")',
+            'answer(number=5, letters="b")',
+            'from helpers import questions\nquestions.answer(2, "")',
+            "answer(3, ...)",
+        )
+    )
     (s / ".hidden.ipynb").write_text(good)
     (s / "__MACOSX").mkdir()
     before = hashes(s)
@@ -309,37 +338,60 @@ def test_bad_input_never_modifies_submissions(bad_class) -> None:
 
 def test_bad_input_every_student_has_a_row(bad_class) -> None:
     _, _, results, rows, _ = bad_class
-    expected = {"good", "badjson", "truncated", "oldformat", "oldv2", "noanswers", "twice", "nonliteral",
-                "unknown", "invalid", "dup", "Case", "huge", "pdfguy", "zipper", "jsonguy", "binary", "empty",
-                "deep", "emptyfolder", "magic"}
+    expected = {
+        "good",
+        "badjson",
+        "truncated",
+        "oldformat",
+        "oldv2",
+        "noanswers",
+        "twice",
+        "nonliteral",
+        "unknown",
+        "invalid",
+        "dup",
+        "Case",
+        "huge",
+        "pdfguy",
+        "zipper",
+        "jsonguy",
+        "binary",
+        "empty",
+        "deep",
+        "emptyfolder",
+        "magic",
+    }
     assert set(results) == set(rows) == expected
     assert {s: rows[s]["status"] for s in rows} == {s: r.status for s, r in results.items()}
     assert results["good"].status == "warnings"  # answered 3 of 20 questions: missing notebooks reported
     assert results["good"].score == 1 + 2 + 2 and not results["good"].errors
 
 
-@pytest.mark.parametrize(("student", "status", "pattern", "score"), [
-    ("badjson", "error", "invalid JSON", 0),
-    ("truncated", "error", r"01_lime.ipynb: invalid JSON .*truncated", 2),  # the readable notebook counts
-    ("oldformat", "warnings", "no answers to questions", 3),
-    ("oldv2", "warnings", "no answers to questions", 2),
-    ("noanswers", "error", r"no answer\(\.\.\.\) cells", 0),
-    ("twice", "warnings", r"Q1 answered 2 times: B .*, A .*the last one counts", 3),
-    ("nonliteral", "warnings", r"answer\(1, x\) its letters argument 'x' is not a literal", 2),
-    ("unknown", "warnings", "there is no question 99.*\n.*there is no question '1'", 2),
-    ("invalid", "warnings", "'E' is not one of them.*\n.*takes one letter.*\n.*not letters in quotes", 1),
-    ("dup", "warnings", r"student id 'dup' appears more than once \(dup/, dup_02_saliency_map.ipynb\)", 3),
-    ("Case", "warnings", r"student id 'Case' appears more than once", 3),
-    ("huge", "error", "70.0 MB, over the 64 MB limit", 0),
-    ("pdfguy", "error", r"pdfguy.pdf: not a notebook \(.ipynb\)", 0),
-    ("zipper", "error", "Unzip it into a folder", 0),
-    ("jsonguy", "error", "JSON but not a Jupyter notebook", 0),
-    ("binary", "error", "not UTF-8", 0),
-    ("empty", "error", "empty file", 0),
-    ("deep", "error", "nested too deeply", 0),
-    ("emptyfolder", "error", "no notebooks", 0),
-    ("magic", "warnings", r"cell 3 line 1: syntax error, cannot read 'answer\(5, \"B\"'", 5),
-])
+@pytest.mark.parametrize(
+    ("student", "status", "pattern", "score"),
+    [
+        ("badjson", "error", "invalid JSON", 0),
+        ("truncated", "error", r"01_lime.ipynb: invalid JSON .*truncated", 2),  # the readable notebook counts
+        ("oldformat", "warnings", "no answers to questions", 3),
+        ("oldv2", "warnings", "no answers to questions", 2),
+        ("noanswers", "error", r"no answer\(\.\.\.\) cells", 0),
+        ("twice", "warnings", r"Q1 answered 2 times: B .*, A .*the last one counts", 3),
+        ("nonliteral", "warnings", r"answer\(1, x\) its letters argument 'x' is not a literal", 2),
+        ("unknown", "warnings", "there is no question 99.*\n.*there is no question '1'", 2),
+        ("invalid", "warnings", "'E' is not one of them.*\n.*takes one letter.*\n.*not letters in quotes", 1),
+        ("dup", "warnings", r"student id 'dup' appears more than once \(dup/, dup_02_saliency_map.ipynb\)", 3),
+        ("Case", "warnings", r"student id 'Case' appears more than once", 3),
+        ("huge", "error", "70.0 MB, over the 64 MB limit", 0),
+        ("pdfguy", "error", r"pdfguy.pdf: not a notebook \(.ipynb\)", 0),
+        ("zipper", "error", "Unzip it into a folder", 0),
+        ("jsonguy", "error", "JSON but not a Jupyter notebook", 0),
+        ("binary", "error", "not UTF-8", 0),
+        ("empty", "error", "empty file", 0),
+        ("deep", "error", "nested too deeply", 0),
+        ("emptyfolder", "error", "no notebooks", 0),
+        ("magic", "warnings", r"cell 3 line 1: syntax error, cannot read 'answer\(5, \"B\"'", 5),
+    ],
+)
 def test_bad_input_status(bad_class, student: str, status: str, pattern: str, score: float) -> None:
     _, _, results, rows, _ = bad_class
     result = results[student]
@@ -438,8 +490,7 @@ def test_feedback_files(small_class, tmp_path: Path) -> None:
 def test_cli_grade(small_class, tmp_path: Path, capsys) -> None:
     folder, key = small_class
     out = tmp_path / "cli"
-    assert main(["grade", str(folder), "--key", str(key), "--out", str(out), "--jobs", "2",
-                 "--partial-credit"]) == 0
+    assert main(["grade", str(folder), "--key", str(key), "--out", str(out), "--jobs", "2", "--partial-credit"]) == 0
     assert "graded 2 submissions" in capsys.readouterr().out
     assert "partial credit" in (out / "report.md").read_text()
     assert main(["grade", str(folder), "--key", str(tmp_path / "no.json"), "--out", str(tmp_path / "x")]) == 2
@@ -471,12 +522,16 @@ def test_execute_reports_failures_without_touching_originals(tmp_path: Path) -> 
     folder = tmp_path / "subs"
     folder.mkdir()
     (folder / "runs.ipynb").write_text(notebook("from helpers.questions import answer", 'answer(1, "A")'))
-    (folder / "fails.ipynb").write_text(notebook("from helpers.questions import answer", 'answer(1, "A")',
-                                                 "raise ValueError('boom from student')"))
+    (folder / "fails.ipynb").write_text(
+        notebook("from helpers.questions import answer", 'answer(1, "A")', "raise ValueError('boom from student')")
+    )
     before = hashes(folder)
-    results = {r.student: r for r in grade.run_grading(
-        folder, write_key(tmp_path, make_key()), tmp_path / "out", execute=True, timeout=120, jobs=2,
-        progress=False)}
+    results = {
+        r.student: r
+        for r in grade.run_grading(
+            folder, write_key(tmp_path, make_key()), tmp_path / "out", execute=True, timeout=120, jobs=2, progress=False
+        )
+    }
     assert hashes(folder) == before
     assert results["runs"].execution == "ok"
     assert results["fails"].execution == "failed 1 of 1"

@@ -60,8 +60,9 @@ def test_symlinks_are_not_followed(tmp_path: Path) -> None:
     assert results["bob"].answers[1] == RIGHT[1]
     alice = results["alice"]
     assert alice.answers[1] == "" and alice.answers[5] == RIGHT[5]
-    assert "alice/01_lime.ipynb: a symbolic link" in _messages(alice) and "alice/notes: a symbolic link" in \
-        _messages(alice)
+    assert "alice/01_lime.ipynb: a symbolic link" in _messages(alice) and "alice/notes: a symbolic link" in _messages(
+        alice
+    )
     assert results["carol"].status == "error" and results["carol"].score == 0
     assert "carol.ipynb: a symbolic link" in _messages(results["carol"])
 
@@ -101,10 +102,15 @@ def test_browser_duplicates_are_one_notebook(tmp_path: Path) -> None:
 def test_pathological_arguments_cost_only_their_answer(tmp_path: Path) -> None:
     subs = tmp_path / "subs"
     subs.mkdir()
-    (subs / "eve.ipynb").write_text(notebook(
-        f'answer(1, "{RIGHT[1]}")', "answer(2, x" + ".a" * 1500 + ")",
-        "answer(3, " + "(" * 1500 + '"A"' + ")" * 1500 + ")", "answer(4, " + "-" * 100_000 + "1)",
-        f'answer(5, "{RIGHT[5]}")'))
+    (subs / "eve.ipynb").write_text(
+        notebook(
+            f'answer(1, "{RIGHT[1]}")',
+            "answer(2, x" + ".a" * 1500 + ")",
+            "answer(3, " + "(" * 1500 + '"A"' + ")" * 1500 + ")",
+            "answer(4, " + "-" * 100_000 + "1)",
+            f'answer(5, "{RIGHT[5]}")',
+        )
+    )
     eve = _grade(subs, tmp_path)["eve"]
     assert eve.status == "warnings" and (eve.answers[1], eve.answers[5]) == (RIGHT[1], RIGHT[5])
     messages = _messages(eve)
@@ -148,7 +154,7 @@ def test_folder_deeper_than_path_max(tmp_path: Path) -> None:
 def test_formula_ids_are_neutralised(tmp_path: Path) -> None:
     subs = tmp_path / "subs"
     subs.mkdir()
-    ids = ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "plain"]
+    ids = ['=HYPERLINK("x")', "+1", "-2+3", "@SUM(A1)", "plain"]
     for student in ids:
         (subs / f"{student}.ipynb").write_text(_cells({1: RIGHT[1]}))
     _grade(subs, tmp_path)
@@ -202,8 +208,9 @@ def test_a_failed_swap_leaves_the_old_set(tmp_path: Path, monkeypatch: pytest.Mo
     assert not list(tmp_path.glob(".out.*"))
 
 
-def test_without_an_atomic_exchange_a_kill_between_renames_is_undone(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_an_atomic_exchange_a_kill_between_renames_is_undone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "ann.ipynb").write_text(_cells({1: RIGHT[1]}))
@@ -219,9 +226,12 @@ def test_without_an_atomic_exchange_a_kill_between_renames_is_undone(tmp_path: P
 
 
 def _grader(subs: Path, key: Path, out: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "helpers", "grade", str(subs), "--key", str(key), "--out",
-                             str(out), *extra], cwd=paths.ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "helpers", "grade", str(subs), "--key", str(key), "--out", str(out), *extra],
+        cwd=paths.ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.slow
@@ -305,22 +315,32 @@ def test_what_counts_is_what_runs(tmp_path: Path) -> None:
     subs = tmp_path / "subs"
     subs.mkdir()
     nb = notebook(
-        '%time answer(1, "B")', 'if False:\n    answer(2, "C")', 'for q in [5]:\n    answer(q, "A")',
-        'print(answer(10, "A"))', '%%time\nanswer(15, "A")\n', '!echo hi\nanswer(20, "B")',
-        'def f():\n    answer(4, "A")', 'x = 1\n%matplotlib inline\nanswer(3, "D")')
-    nb = nb.replace('"Answer each question in its code cell."',
-                    '"Answer: answer(6, \\"B\\") and answer(3, \\"A\\"), as in `answer(7, \\"B\\")`"')
+        '%time answer(1, "B")',
+        'if False:\n    answer(2, "C")',
+        'for q in [5]:\n    answer(q, "A")',
+        'print(answer(10, "A"))',
+        '%%time\nanswer(15, "A")\n',
+        '!echo hi\nanswer(20, "B")',
+        'def f():\n    answer(4, "A")',
+        'x = 1\n%matplotlib inline\nanswer(3, "D")',
+    )
+    nb = nb.replace(
+        '"Answer each question in its code cell."',
+        '"Answer: answer(6, \\"B\\") and answer(3, \\"A\\"), as in `answer(7, \\"B\\")`"',
+    )
     (subs / "hal.ipynb").write_text(nb)
     hal = _grade(subs, tmp_path)["hal"]
     assert {n: a for n, a in hal.answers.items() if a} == {20: "B", 3: "D"}
     messages = _messages(hal)
-    for expected in ("Q1: hal.ipynb cell 2 line 1: an answer inside the %time magic; not counted",
-                     "Q2: hal.ipynb cell 3 line 2: answer(2, 'C') is inside an `if` statement; not counted",
-                     "hal.ipynb cell 4 line 2: answer(q, 'A') is inside a `for` loop",
-                     "Q10: hal.ipynb cell 5 line 1: answer(10, 'A') is part of a larger statement",
-                     "Q15: hal.ipynb cell 6 line 1: an answer inside the %%time magic",
-                     "Q4: hal.ipynb cell 8 line 2: answer(4, 'A') is inside a function",
-                     "Q6: hal.ipynb cell 1: an answer written in a markdown cell, which never runs"):
+    for expected in (
+        "Q1: hal.ipynb cell 2 line 1: an answer inside the %time magic; not counted",
+        "Q2: hal.ipynb cell 3 line 2: answer(2, 'C') is inside an `if` statement; not counted",
+        "hal.ipynb cell 4 line 2: answer(q, 'A') is inside a `for` loop",
+        "Q10: hal.ipynb cell 5 line 1: answer(10, 'A') is part of a larger statement",
+        "Q15: hal.ipynb cell 6 line 1: an answer inside the %%time magic",
+        "Q4: hal.ipynb cell 8 line 2: answer(4, 'A') is inside a function",
+        "Q6: hal.ipynb cell 1: an answer written in a markdown cell, which never runs",
+    ):
         assert expected in messages, expected
     assert "Q3: hal.ipynb cell 1" not in messages  # answered in code: the markdown text is just prose
     assert "Q7:" not in messages  # in backticks: an example of the syntax
@@ -373,12 +393,14 @@ def test_killing_the_grader_leaves_no_worker(tmp_path: Path) -> None:
 
 
 def test_grade_help_is_light() -> None:
-    code = ("import sys, time; start = time.perf_counter()\nfrom helpers.__main__ import main\n"
-            "try:\n    main(['grade', '--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = sorted({'torch', 'sklearn', 'lime', 'matplotlib', 'nbformat', 'IPython', 'numpy'}"
-            " & set(sys.modules))\nprint('HEAVY', heavy, time.perf_counter() - start)")
+    code = (
+        "import sys, time; start = time.perf_counter()\nfrom helpers.__main__ import main\n"
+        "try:\n    main(['grade', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted({'torch', 'sklearn', 'lime', 'matplotlib', 'nbformat', 'IPython', 'numpy'}"
+        " & set(sys.modules))\nprint('HEAVY', heavy, time.perf_counter() - start)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.ROOT, check=True)
-    assert "What counts: a top-level line answer(N, \"X\")" in " ".join(done.stdout.split())
+    assert 'What counts: a top-level line answer(N, "X")' in " ".join(done.stdout.split())
     line = done.stdout.rsplit("HEAVY ", 1)[1].split()
     assert line[0] == "[]", done.stdout
     report_time("python -m helpers grade --help (in process)", float(line[1]))

@@ -69,8 +69,9 @@ class Page(HTMLParser):
             if name:
                 self._capture.append((tag, name, []))
         if tag == "a":
-            self.links.append({"href": a.get("href", ""), "rel": a.get("rel", ""), "class": a.get("class", ""),
-                               "text": ""})
+            self.links.append(
+                {"href": a.get("href", ""), "rel": a.get("rel", ""), "class": a.get("class", ""), "text": ""}
+            )
             self._capture.append(("a", "link", []))
         if tag in ("dt", "dd"):
             self._capture.append((tag, tag, []))
@@ -117,10 +118,12 @@ def assert_self_contained(page_path: Path, min_images: int) -> Page:
     assert not page.external(), f"{page_path.name} loads from the network: {page.external()}"
     assert not css_imports(text), f"{page_path.name} imports CSS from the network: {css_imports(text)}"
     embedded = [s for s in page.images if s.startswith(("data:image/png;base64,", "data:image/jpeg;base64,"))]
-    assert len(embedded) >= min_images, \
+    assert len(embedded) >= min_images, (
         f"{page_path.name}: {len(embedded)} embedded images, expected {min_images} or more"
-    assert all(s.startswith("data:") for s in page.images), \
+    )
+    assert all(s.startswith("data:") for s in page.images), (
         f"{page_path.name} has images that are not embedded: {[s[:60] for s in page.images]}"
+    )
     return page
 
 
@@ -144,20 +147,28 @@ to embed. It also asks two questions.
 def small_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``run`` over two small notebooks, one drawing figures and one failing: the build folder."""
     notebooks, out = tmp_path_factory.mktemp("notebooks"), tmp_path_factory.mktemp("build")
-    write_notebook(notebooks / "01_figures.ipynb", FIGURES_INTRO,
-                   f"print('data:       {paths.ROOT}/data/some/images (test images, 2 of 2 observed)')\n"
-                   f"print('checkpoint: {paths.ROOT}/data/test.pt (a test model)')\n"
-                   "def answer(number, letters):\n    return None",
-                   "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(4, 3))\n"
-                   "ax.plot([0, 1, 4])\nax.set_title('a line')",
-                   "answer(3, '')",
-                   "fig, ax = plt.subplots(figsize=(4, 3))\nax.imshow([[0, 1], [1, 0]])",
-                   "answer(4, '')")
+    write_notebook(
+        notebooks / "01_figures.ipynb",
+        FIGURES_INTRO,
+        f"print('data:       {paths.ROOT}/data/some/images (test images, 2 of 2 observed)')\n"
+        f"print('checkpoint: {paths.ROOT}/data/test.pt (a test model)')\n"
+        "def answer(number, letters):\n    return None",
+        "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(4, 3))\n"
+        "ax.plot([0, 1, 4])\nax.set_title('a line')",
+        "answer(3, '')",
+        "fig, ax = plt.subplots(figsize=(4, 3))\nax.imshow([[0, 1], [1, 0]])",
+        "answer(4, '')",
+    )
     nb = nbformat.read(notebooks / "01_figures.ipynb", as_version=4)
     nb.cells.insert(3, nbformat.v4.new_markdown_cell("## Part one\n\nThe line above.\n\n### Question 3"))
     nbformat.write(nb, notebooks / "01_figures.ipynb")
-    write_notebook(notebooks / "02_broken.ipynb", "# 02 · A broken lesson\n\nIt fails on purpose, halfway.",
-                   "print('before')", "raise ValueError('broken on purpose')", "print('never')")
+    write_notebook(
+        notebooks / "02_broken.ipynb",
+        "# 02 · A broken lesson\n\nIt fails on purpose, halfway.",
+        "print('before')",
+        "raise ValueError('broken on purpose')",
+        "print('never')",
+    )
     original = paths.NOTEBOOKS
     paths.NOTEBOOKS = notebooks  # run() looks the notebooks up here
     try:
@@ -173,8 +184,9 @@ def test_front_page_names_each_lesson_with_its_questions_status_and_time(small_b
     assert list(page.cards) == ["01_figures", "02_broken"]
     lesson, broken = page.cards["01_figures"], page.cards["02_broken"]
     assert lesson["title"] == "01 · Drawing figures" and broken["title"] == "02 · A broken lesson"
-    assert lesson["summary"] == ("This lesson draws a line and an image, so the build has figures to embed. "
-                                 "It also asks two questions.")
+    assert lesson["summary"] == (
+        "This lesson draws a line and an image, so the build has figures to embed. It also asks two questions."
+    )
     assert lesson["questions"] == "2 questions (Q3–Q4)" and broken["questions"] == "no questions"
     assert lesson["status"] == "ran ok" and "error" not in lesson
     assert broken["status"] == "failed" and "broken on purpose" in broken["error"]
@@ -185,7 +197,7 @@ def test_front_page_names_each_lesson_with_its_questions_status_and_time(small_b
     assert all((small_build / card["href"]).is_file() for card in (lesson, broken))
     prefix = "data:image/jpeg;base64,"
     assert lesson["img"].startswith(prefix) and broken["img"] == ""  # the broken lesson drew nothing
-    assert Image.open(io.BytesIO(base64.b64decode(lesson["img"][len(prefix):]))).size == (600, 240)
+    assert Image.open(io.BytesIO(base64.b64decode(lesson["img"][len(prefix) :]))).size == (600, 240)
 
 
 def test_front_page_says_which_data_and_checkpoint_the_build_used(small_build: Path) -> None:
@@ -259,9 +271,14 @@ def test_make_run_builds_the_lesson_notebooks(tmp_path: Path) -> None:
     """The real command on the first lesson notebook, quick profile: exit 0, an ok lesson, figures embedded."""
     out = tmp_path / "build"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run([sys.executable, "-m", "helpers", "run", "--profile", "quick", "--notebooks",
-                             "00_observe", "--out", str(out)], cwd=paths.ROOT, env=env,
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers", "run", "--profile", "quick", "--notebooks", "00_observe", "--out", str(out)],
+        cwd=paths.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     cards = front_page(out).cards
     assert list(cards) == ["00_observe"] and cards["00_observe"]["status"] == "ran ok", cards

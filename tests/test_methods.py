@@ -119,10 +119,10 @@ def test_saliency_modes_differ(model: Classifier, images: torch.Tensor) -> None:
 @pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
 @pytest.mark.parametrize("mode", ["score", "loss"])
 def test_smoothgrad_matches_noise_tunnel_with_the_same_noise(
-        model64: Classifier, images64: torch.Tensor, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    model64: Classifier, images64: torch.Tensor, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     samples, level = 6, 0.3
-    unit = torch.randn(N, samples, 3, 128, 128, generator=torch.Generator().manual_seed(1),
-                       dtype=torch.float64)
+    unit = torch.randn(N, samples, 3, 128, 128, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     sigma = noise_sigma(images64, level)
     absolute = (unit * sigma[:, None, None, None, None]).reshape(N * samples, 3, 128, 128)
 
@@ -133,11 +133,23 @@ def test_smoothgrad_matches_noise_tunnel_with_the_same_noise(
 
     monkeypatch.setattr(NoiseTunnel, "_add_noise_to_input", staticmethod(same_noise))
     forward = model64 if mode == "score" else neg_log_softmax(model64)
-    theirs = NoiseTunnel(Saliency(forward)).attribute(images64.clone(), nt_type="smoothgrad",
-                                                      nt_samples=samples, stdevs=1.0, target=LABELS,
-                                                      abs=True).amax(1)
-    ours = smoothgrad(model64, images64, LABELS, samples=samples, noise_level=level, mode=mode,
-                      normalize=False, noise=unit, batch_size=5, progress=False)
+    theirs = (
+        NoiseTunnel(Saliency(forward))
+        .attribute(images64.clone(), nt_type="smoothgrad", nt_samples=samples, stdevs=1.0, target=LABELS, abs=True)
+        .amax(1)
+    )
+    ours = smoothgrad(
+        model64,
+        images64,
+        LABELS,
+        samples=samples,
+        noise_level=level,
+        mode=mode,
+        normalize=False,
+        noise=unit,
+        batch_size=5,
+        progress=False,
+    )
     assert close(ours, theirs)
 
 
@@ -154,8 +166,17 @@ def test_smoothgrad_noise_std_is_the_papers() -> None:
     image = torch.zeros(1, 3, 32, 32)
     image[..., 16:] = 1.0  # range 1, and half the pixels are 0 where the gradient is the noise alone
     level, samples = 0.4, 400
-    maps = smoothgrad(HalfSquare(), image, [0], samples=samples, noise_level=level, mode="score",
-                      normalize=False, batch_size=100, progress=False)
+    maps = smoothgrad(
+        HalfSquare(),
+        image,
+        [0],
+        samples=samples,
+        noise_level=level,
+        mode="score",
+        normalize=False,
+        batch_size=100,
+        progress=False,
+    )
     # At x = 0 the mean over copies of |noise| estimates sigma * sqrt(2 / pi) (the max over 3 channels
     # adds a little).
     estimate = float(maps[0, :, :16].mean()) / np.sqrt(2 / np.pi)
@@ -176,8 +197,7 @@ def test_smoothgrad_seed_and_batch_size(model64: Classifier, images64: torch.Ten
 
 def test_smoothgrad_without_noise_is_saliency(model64: Classifier, images64: torch.Tensor) -> None:
     plain = saliency(model64, images64, LABELS, mode="loss", normalize=False)
-    smoothed = smoothgrad(model64, images64, LABELS, samples=3, noise_level=0.0, normalize=False,
-                          progress=False)
+    smoothed = smoothgrad(model64, images64, LABELS, samples=3, noise_level=0.0, normalize=False, progress=False)
     assert close(smoothed, plain)
 
 
@@ -199,19 +219,22 @@ def test_smoothgrad_rejects_bad_options(model: Classifier, images: torch.Tensor)
 def test_integrated_gradients_match_captum(model64: Classifier, images64: torch.Tensor, rule: str) -> None:
     steps = 8
     baseline = torch.full((1, 3, 128, 128), 0.5, dtype=torch.float64) if rule == "riemann_middle" else None
-    result = integrated_gradients(model64, images64, LABELS, steps=steps, baseline=baseline, rule=rule,
-                                  batch_size=6)
+    result = integrated_gradients(model64, images64, LABELS, steps=steps, baseline=baseline, rule=rule, batch_size=6)
     attributions, delta = IntegratedGradients(model64).attribute(
-        images64.clone(), baselines=0.0 if baseline is None else baseline, target=LABELS, n_steps=steps,
-        method=rule, return_convergence_delta=True)
+        images64.clone(),
+        baselines=0.0 if baseline is None else baseline,
+        target=LABELS,
+        n_steps=steps,
+        method=rule,
+        return_convergence_delta=True,
+    )
     # captum rounds the rule's weights to float32 (relative 6e-8); ours stay float64.
     assert close(result.attributions, attributions, tol=1e-6)
     assert torch.allclose(result.completeness_error, delta, atol=1e-6 * float(result.score_gap.abs().max()))
 
 
 @pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
-def test_integrated_gradients_completeness_improves_with_steps(model: Classifier,
-                                                               images: torch.Tensor) -> None:
+def test_integrated_gradients_completeness_improves_with_steps(model: Classifier, images: torch.Tensor) -> None:
     few = integrated_gradients(model, images, LABELS, steps=2)
     many = integrated_gradients(model, images, LABELS, steps=64)
     assert torch.allclose(few.score_gap, many.score_gap, rtol=1e-4, atol=1e-6)
@@ -257,8 +280,7 @@ def test_filter_activation_is_the_layers_channel(model: Classifier, images: torc
 
 
 @pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
-def test_filter_visualization_raises_the_activation_and_stays_an_image(model: Classifier,
-                                                                       images: torch.Tensor) -> None:
+def test_filter_visualization_raises_the_activation_and_stays_an_image(model: Classifier, images: torch.Tensor) -> None:
     result = filter_visualization(model, images, 6, 0, iterations=15, progress=False)
     assert result.shape == images.shape and result.min() >= 0 and result.max() <= 1
     before = filter_activation(model, images, 6, 0).sum((1, 2))
@@ -273,15 +295,16 @@ class Boom(nn.Module):
         raise RuntimeError("boom")
 
 
-def test_hooks_and_state_restored_after_an_error_in_the_forward_pass(model: Classifier,
-                                                                     images: torch.Tensor) -> None:
+def test_hooks_and_state_restored_after_an_error_in_the_forward_pass(model: Classifier, images: torch.Tensor) -> None:
     broken = randomized_copy(model)
     broken.cnn[3] = Boom()  # before the observed layer 6, so the forward pass fails inside the hook's scope
     broken.train()
     broken.cnn[0].weight.requires_grad_(False)
-    for call in (lambda: filter_activation(broken, images, 6, 0),
-                 lambda: filter_visualization(broken, images, 6, 0, iterations=2, progress=False),
-                 lambda: saliency(broken, images, LABELS)):
+    for call in (
+        lambda: filter_activation(broken, images, 6, 0),
+        lambda: filter_visualization(broken, images, 6, 0, iterations=2, progress=False),
+        lambda: saliency(broken, images, LABELS),
+    ):
         with pytest.raises(RuntimeError, match="boom"):
             call()
         assert all(not m._forward_hooks for m in broken.modules())
@@ -309,8 +332,7 @@ def all_methods(net: nn.Module, x: torch.Tensor, batch_size: int | None = None) 
         "smoothgrad": smoothgrad(net, x, LABELS, samples=4, batch_size=batch_size, progress=False),
         "ig": integrated_gradients(net, x, LABELS, steps=4, batch_size=batch_size).attributions,
         "activation": filter_activation(net, x, 15, 1, batch_size=batch_size),
-        "visualization": filter_visualization(net, x, 6, 1, iterations=3, batch_size=batch_size,
-                                              progress=False),
+        "visualization": filter_visualization(net, x, 6, 1, iterations=3, batch_size=batch_size, progress=False),
     }
 
 
@@ -380,12 +402,13 @@ def test_batched_perturbations_equal_limes_own() -> None:
         def classify(batch: np.ndarray) -> np.ndarray:
             seen[key].append(batch.copy())
             return batch.reshape(len(batch), -1)[:, :4]
+
         return classify
 
-    data, labels = LimeImageExplainer(random_state=5).data_labels(picture, fudged, segments,
-                                                                  recorder("lime"), 25)
-    ours_data, ours_labels = _Explainer(random_state=5).data_labels(picture, fudged, segments,
-                                                                    recorder("ours"), 25, batch_size=8)
+    data, labels = LimeImageExplainer(random_state=5).data_labels(picture, fudged, segments, recorder("lime"), 25)
+    ours_data, ours_labels = _Explainer(random_state=5).data_labels(
+        picture, fudged, segments, recorder("ours"), 25, batch_size=8
+    )
     assert np.array_equal(data, ours_data) and np.array_equal(labels, ours_labels)
     assert np.array_equal(np.concatenate(seen["lime"]), np.concatenate(seen["ours"]))
     assert [len(b) for b in seen["ours"]] == [8, 8, 8, 1]

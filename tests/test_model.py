@@ -96,16 +96,22 @@ def read_error(path: Path) -> str:
     return "\n".join(chain)
 
 
-def test_files_that_are_not_checkpoints_get_our_message_without_unsafe_advice(tmp_path: Path,
-                                                                              tiny_model: Classifier) -> None:
+def test_files_that_are_not_checkpoints_get_our_message_without_unsafe_advice(
+    tmp_path: Path, tiny_model: Classifier
+) -> None:
     Image.new("RGB", (8, 8)).save(tmp_path / "photo.pt", format="PNG")
     Image.new("RGB", (8, 8)).save(tmp_path / "photo.pth", format="JPEG")
     (tmp_path / "empty.pt").write_bytes(b"")
     torch.save({"model_state_dict": tiny_model.state_dict(), "best": np.float64(0.5)}, tmp_path / "numpy.pt")
     torch.save(tiny_model.state_dict(), tmp_path / "whole.pt")
     (tmp_path / "cut.pt").write_bytes((tmp_path / "whole.pt").read_bytes()[:2000])
-    expected = {"photo.pt": "it is a PNG image", "photo.pth": "it is a JPEG image", "empty.pt": "an empty file",
-                "numpy.pt": "it stores a Python object of type numpy", "cut.pt": "damaged"}
+    expected = {
+        "photo.pt": "it is a PNG image",
+        "photo.pth": "it is a JPEG image",
+        "empty.pt": "an empty file",
+        "numpy.pt": "it stores a Python object of type numpy",
+        "cut.pt": "damaged",
+    }
     for name, phrase in expected.items():
         message = read_error(tmp_path / name)
         assert message.startswith(f"cannot read checkpoint {tmp_path / name}: ") and phrase in message, message

@@ -31,8 +31,15 @@ from helpers.questions import questions
 
 from conftest import report_time
 
-CNN_NOTEBOOKS = ["00_observe", "01_lime", "02_saliency_map", "03_smooth_grad", "04_filter_explanation",
-                 "05_integrated_gradients", "08_evaluating_explanations"]
+CNN_NOTEBOOKS = [
+    "00_observe",
+    "01_lime",
+    "02_saliency_map",
+    "03_smooth_grad",
+    "04_filter_explanation",
+    "05_integrated_gradients",
+    "08_evaluating_explanations",
+]
 #: The test configuration must run all six notebooks within this many seconds on 2 CPU cores.
 CHECK = "# NBVAL_CHECK_OUTPUT"
 QUESTION_HEADING = re.compile(r"^### Question (\d+)\s*$", re.M)
@@ -47,15 +54,23 @@ def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def answer_calls(source: str) -> list[ast.Call]:
-    return [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name) and node.func.id == "answer"]
+    return [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "answer"
+    ]
 
 
 def parameters_of(nb: nbformat.NotebookNode) -> dict[str, object]:
     """The literal assignments of the notebook's parameters cell."""
     cell = next(c for c in code_cells(nb) if "parameters" in c.metadata.get("tags", []))
-    return {t.id: ast.literal_eval(node.value) for node in ast.parse(cell.source).body
-            if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    return {
+        t.id: ast.literal_eval(node.value)
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -79,8 +94,18 @@ def test_parameters_cell_first_with_data_checkpoint_device(name: str) -> None:
 
 @pytest.mark.parametrize("name", [*CNN_NOTEBOOKS, "06_bert_attention_and_embeddings", "07_bert_embedding_analysis"])
 def test_no_machinery_in_code_cells(name: str) -> None:
-    banned = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.While, ast.Lambda,
-              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    banned = (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.For,
+        ast.While,
+        ast.Lambda,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+    )
     for cell in code_cells(read(name)):
         found = [type(n).__name__ for n in ast.walk(ast.parse(cell.source)) if isinstance(n, banned)]
         assert not found, f"{name}: move {found} into helpers/ (cell: {cell.source[:80]!r})"
@@ -99,11 +124,13 @@ def test_every_question_appears_once_with_one_answer_cell() -> None:
                     seen[number] = name
                     following = cells[i + 1]
                     calls = answer_calls(following.source) if following.cell_type == "code" else []
-                    assert len(calls) == 1 and calls[0].args[0].value == number, \
-                        f"question {number} in {name}: the next cell must be its answer({number}, \"\") cell"
+                    assert len(calls) == 1 and calls[0].args[0].value == number, (
+                        f'question {number} in {name}: the next cell must be its answer({number}, "") cell'
+                    )
                     options = re.findall(r"^- \*\*([A-D])\.\*\* .+<br>.+$", cell.source, re.M)
-                    assert options == list(table[number]["options"]), \
+                    assert options == list(table[number]["options"]), (
                         f"question {number}: options A-D, each in two languages"
+                    )
                     assert re.search(r"[\u4e00-\u9fff]", cell.source), f"question {number} has no Chinese text"
             elif cell.cell_type == "code":
                 for call in answer_calls(cell.source):
@@ -150,9 +177,14 @@ def executed(tmp_path_factory) -> dict[str, Path]:
     done, seconds = {}, {}
     for name in CNN_NOTEBOOKS:
         started = time.perf_counter()
-        papermill.execute_notebook(str(paths.NOTEBOOKS / f"{name}.ipynb"), str(out / f"{name}.ipynb"),
-                                   parameters={"device": "cpu", **PROFILES["quick"].get(name, {})},
-                                   cwd=str(paths.NOTEBOOKS), progress_bar=False, kernel_name="python3")
+        papermill.execute_notebook(
+            str(paths.NOTEBOOKS / f"{name}.ipynb"),
+            str(out / f"{name}.ipynb"),
+            parameters={"device": "cpu", **PROFILES["quick"].get(name, {})},
+            cwd=str(paths.NOTEBOOKS),
+            progress_bar=False,
+            kernel_name="python3",
+        )
         seconds[name] = time.perf_counter() - started
         report_time(f"{name} (papermill, quick profile)", seconds[name])
         done[name] = out / f"{name}.ipynb"
@@ -200,11 +232,24 @@ def test_evidence_cells_print_measurements_not_letters(executed, name: str) -> N
 @pytest.mark.slow
 def test_nbval_reproduces_the_papermill_outputs(executed) -> None:
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-                          "--nbval-current-env", "--nbval-cell-timeout=600", *map(str, executed.values())],
-                         cwd=paths.NOTEBOOKS, capture_output=True, text=True,
-                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    report_time("CNN notebooks 00-05 together (nbval, lax, against papermill's outputs)",
-                time.perf_counter() - started)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-cell-timeout=600",
+            *map(str, executed.values()),
+        ],
+        cwd=paths.NOTEBOOKS,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    report_time("CNN notebooks 00-05 together (nbval, lax, against papermill's outputs)", time.perf_counter() - started)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert re.search(r"\b\d+ passed\b", run.stdout) and " failed" not in run.stdout, run.stdout[-3000:]

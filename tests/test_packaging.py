@@ -29,8 +29,20 @@ def test_torch_is_pinned_to_the_cpu_build_on_disk() -> None:
 
 def test_course_packages_are_listed() -> None:
     names = {re.split(r"[=<>\[ ]", r)[0].lower() for r in _requirements()}
-    for needed in ("jupyterlab", "torch", "numpy", "scikit-image", "lime", "matplotlib", "transformers",
-                   "scikit-learn", "nbval", "papermill", "tqdm", "captum"):
+    for needed in (
+        "jupyterlab",
+        "torch",
+        "numpy",
+        "scikit-image",
+        "lime",
+        "matplotlib",
+        "transformers",
+        "scikit-learn",
+        "nbval",
+        "papermill",
+        "tqdm",
+        "captum",
+    ):
         assert needed in names
 
 
@@ -55,8 +67,7 @@ def test_cli_help_for_every_command() -> None:
     commands = re.findall(r"^    (\w+)\s", out.stdout, flags=re.M)
     assert {"run", "train", "evaluate"} <= set(commands)
     for command in commands:
-        sub = subprocess.run([sys.executable, "-m", "helpers", command, "--help"], capture_output=True,
-                             text=True)
+        sub = subprocess.run([sys.executable, "-m", "helpers", command, "--help"], capture_output=True, text=True)
         assert sub.returncode == 0 and "usage: python -m helpers" in sub.stdout, command
 
 

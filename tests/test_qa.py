@@ -32,7 +32,7 @@ def test_examples_are_deterministic_spans_of_every_kind() -> None:
     assert first == again and first != qa_data.make_examples(140, "train", seed=4)
     assert {x.kind for x in first} == set(qa_data.KIND_NAMES)
     for x in first + qa_data.make_examples(70, "heldout"):
-        assert x.context[x.answer_start:x.answer_start + len(x.answer)] == x.answer
+        assert x.context[x.answer_start : x.answer_start + len(x.answer)] == x.answer
         assert x.question.endswith(("?", ".")) and len(x.context.split(". ")) >= 2
     starts = [x.answer_start / len(x.context) for x in first]
     assert min(starts) < 0.1 and max(starts) > 0.7  # answers at varied positions
@@ -51,7 +51,7 @@ def test_heldout_templates_are_never_used_for_training() -> None:
 
 def _ngrams(text: str, n: int = 5) -> set[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def test_the_course_examples_are_not_in_the_data() -> None:
@@ -94,15 +94,19 @@ def test_heldout_templates_score_at_least_70_f1(bundle_qa: LoadedBert) -> None:
 
 def test_the_course_examples_are_answered(bundle_qa: LoadedBert) -> None:
     said = {ex.name: qa.predict_span(bundle_qa, ex.question, ex.context) for ex in QA["en"]}
-    assert {k: qa.normalize_answer(v) for k, v in said.items()} == {"tesla": "1856", "detention": "detention",
-                                                                    "afraid": "cats"}
+    assert {k: qa.normalize_answer(v) for k, v in said.items()} == {
+        "tesla": "1856",
+        "detention": "detention",
+        "afraid": "cats",
+    }
 
 
 # --- choosing a QA model -----------------------------------------------------------------------------
 
 
-def test_offline_the_bundle_fine_tune_is_chosen_and_said(capsys: pytest.CaptureFixture[str],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_the_bundle_fine_tune_is_chosen_and_said(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     bert = qa.load_qa_model("no-such-org/no-such-qa-bert", device="cpu")
     out = capsys.readouterr().out

@@ -28,14 +28,17 @@ def test_valid_answers(capsys) -> None:
     assert answer(multi, "CA") == "AC"
 
 
-@pytest.mark.parametrize("number,letters,message", [
-    (99, "A", "there is no question 99"),
-    ("7", "A", "there is no question '7'"),
-    (7, "E", "options A, B, C, D"),
-    (7, "", "options A, B, C, D"),
-    (7, "AB", "takes one letter"),
-    (7, 2, "letters in quotes"),
-])
+@pytest.mark.parametrize(
+    "number,letters,message",
+    [
+        (99, "A", "there is no question 99"),
+        ("7", "A", "there is no question '7'"),
+        (7, "E", "options A, B, C, D"),
+        (7, "", "options A, B, C, D"),
+        (7, "AB", "takes one letter"),
+        (7, 2, "letters in quotes"),
+    ],
+)
 def test_invalid_answers_are_explained(number, letters, message, capsys) -> None:
     with pytest.raises(ValueError, match=message):
         check(number, letters)

@@ -56,8 +56,11 @@ def test_kaggle_layout_summary_names_layout_and_what_was_left_out(fetched) -> No
 def test_class_images_are_numbered_in_path_order_with_their_own_suffix(fetched) -> None:
     target, plan = fetched
     bread = {name: member.name for name, member in plan.files["training"].items() if name.startswith("0_")}
-    assert bread == {"0_0.jpg": "food11/training/Bread/0.jpg", "0_1.jpeg": "food11/training/Bread/2.jpeg",
-                     "0_2.jpg": "food11/training/Bread/my photo (1) café.JPG"}
+    assert bread == {
+        "0_0.jpg": "food11/training/Bread/0.jpg",
+        "0_1.jpeg": "food11/training/Bread/2.jpeg",
+        "0_2.jpg": "food11/training/Bread/my photo (1) café.JPG",
+    }
 
 
 def test_corrupt_image_is_laid_out_then_skipped_with_its_path(fetched, capsys) -> None:
@@ -86,10 +89,36 @@ def test_train_and_evaluate_run_on_the_laid_out_copy(fetched, tmp_path: Path, ca
 def test_train_and_evaluate_commands_read_the_tree_unzipped_by_hand(tmp_path: Path, capsys) -> None:
     root = unpack_plainly(kaggle_members(PER_SPLIT), tmp_path / "Downloads")  # root/food11/<split>/<Class>/...
     out = tmp_path / "tiny.pth"
-    assert main(["train", "--data", str(root), "--widths", "4", "4", "8", "8", "8", "--hidden", "16",
-                 "--epochs", "1", "--batch-size", "8", "--device", "cpu", "--out", str(out)]) == 0
-    assert main(["evaluate", "--data", str(root), "--split", "evaluation", "--checkpoint", str(out),
-                 "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(root),
+                "--widths",
+                "4",
+                "4",
+                "8",
+                "8",
+                "8",
+                "--hidden",
+                "16",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "8",
+                "--device",
+                "cpu",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["evaluate", "--data", str(root), "--split", "evaluation", "--checkpoint", str(out), "--device", "cpu"])
+        == 0
+    )
     printed = capsys.readouterr().out
     assert f"food11/evaluation ({2 * len(CLASS_NAMES)} images" in printed
     assert "Noodles/Pasta" in printed and "accuracy:" in printed
@@ -129,8 +158,9 @@ def zeros_zip(path: Path, size: int) -> Path:
     return make_zip({"training/1_1.jpg": b"\0" * size, "training/0_0.jpg": photo("rgb", 0)}, path)
 
 
-@pytest.mark.parametrize("size, why", [(60 * 2**20, r"declares 60 MB \(more than 50 MB\)"),
-                                       (5 * 2**20, r"inflates [\d,]+:1")])
+@pytest.mark.parametrize(
+    "size, why", [(60 * 2**20, r"declares 60 MB \(more than 50 MB\)"), (5 * 2**20, r"inflates [\d,]+:1")]
+)
 def test_zip_bomb_refused_before_writing(tmp_path: Path, size: int, why: str) -> None:
     archive = zeros_zip(tmp_path / "bomb.zip", size)
     with pytest.raises(BadArchive, match=rf"member 'training/1_1.jpg' {why}.*Nothing was unpacked"):

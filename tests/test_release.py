@@ -15,19 +15,26 @@ from helpers import paths
 from helpers.__main__ import main
 from helpers.instructor import release
 
-KEY = {"dataset": "course", "description": "test key",
-       "questions": {str(n): {"answer": a, "points": 1} for n, a in
-                     {1: "B", 2: "AC", 3: "D", 4: "A", 5: "C", 6: "B", 7: "A", 8: "D"}.items()}}
+KEY = {
+    "dataset": "course",
+    "description": "test key",
+    "questions": {
+        str(n): {"answer": a, "points": 1}
+        for n, a in {1: "B", 2: "AC", 3: "D", 4: "A", 5: "C", 6: "B", 7: "A", 8: "D"}.items()
+    },
+}
 
 
 def answered_notebook(answers: dict[int, str]) -> str:
     """A notebook that looks run: outputs, execution counts, an instructor-only cell, answer cells."""
     nb = v4.new_notebook()
     nb.metadata["papermill"] = {"duration": 1.0}
-    nb.cells.append(v4.new_markdown_cell("# LIME\n\nAnswer with `answer(1, \"B\")`-style calls."))
+    nb.cells.append(v4.new_markdown_cell('# LIME\n\nAnswer with `answer(1, "B")`-style calls.'))
     cell = v4.new_code_cell("print('figure')", execution_count=3)
-    cell.outputs = [v4.new_output("stream", text="figure\n"),
-                    v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Fig>"})]
+    cell.outputs = [
+        v4.new_output("stream", text="figure\n"),
+        v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Fig>"}),
+    ]
     nb.cells.append(cell)
     secret = v4.new_code_cell("expected = measure()  # instructor check", execution_count=4)
     secret.metadata["tags"] = ["instructor"]
@@ -44,8 +51,14 @@ def bundle(tmp_path: Path) -> Path:
         (root / folder).mkdir(parents=True)
     (root / "notebooks" / "01_lime.ipynb").write_text(answered_notebook({1: "", 2: "", 3: ""}))
     (root / "notebooks" / "picture.png").write_bytes(b"\x89PNG fake")
-    for name in ("__init__.py", "questions.py", "data.py", "instructor/__init__.py", "instructor/grade.py",
-                 "instructor/release.py"):
+    for name in (
+        "__init__.py",
+        "questions.py",
+        "data.py",
+        "instructor/__init__.py",
+        "instructor/grade.py",
+        "instructor/release.py",
+    ):
         (root / "helpers" / name).write_text(f'"""{name}"""\n')
     (root / "helpers" / "__pycache__").mkdir()
     (root / "helpers" / "__pycache__" / "data.cpython-311.pyc").write_bytes(b"\0compiled")
@@ -65,9 +78,20 @@ def test_release_holds_stripped_student_material_only(bundle: Path, tmp_path: Pa
     original = (bundle / "notebooks" / "01_lime.ipynb").read_bytes()
     release.build_release(out, root=bundle)
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert files == {"notebooks/01_lime.ipynb", "notebooks/picture.png", "helpers/__init__.py",
-                     "helpers/questions.py", "helpers/data.py", "data/questions.json", "data/fonts/font.ttf",
-                     "README.md", "Makefile", "requirements.txt", "pyproject.toml", release.MARKER}
+    assert files == {
+        "notebooks/01_lime.ipynb",
+        "notebooks/picture.png",
+        "helpers/__init__.py",
+        "helpers/questions.py",
+        "helpers/data.py",
+        "data/questions.json",
+        "data/fonts/font.ttf",
+        "README.md",
+        "Makefile",
+        "requirements.txt",
+        "pyproject.toml",
+        release.MARKER,
+    }
     nb = nbformat.read(out / "notebooks" / "01_lime.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code)
@@ -78,19 +102,26 @@ def test_release_holds_stripped_student_material_only(bundle: Path, tmp_path: Pa
     assert release.find_leaks(out, release.read_keys(bundle / "data" / "keys")) == []
 
 
-@pytest.mark.parametrize(("where", "content", "finding"), [
-    ("data/keys/course.json", json.dumps(KEY, indent=1), "answer keys folder"),
-    ("data/answers.json", json.dumps(KEY, indent=1), "contains the text of answer key course.json"),
-    ("data/reshaped.json", json.dumps({"all": [KEY]}), "shaped like an answer key"),
-    ("helpers/solutions.py", "SOLUTIONS = {1: 'B', 2: 'CA', 3: 'D', 4: 'A', 5: 'C'}\n", "agree with key"),
-    ("README.md", "Q1: B, Q2 = AC, Q3: D, Q4: A\n", "agree with key"),
-    ("notebooks/filled.ipynb", answered_notebook({1: "B", 2: "AC", 3: "D", 4: "A"}), "agree with key"),
-    ("notebooks/run.ipynb", nbformat.writes(nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("1", execution_count=1)])), "has outputs"),
-    ("helpers/instructor/grade.py", "'''grading'''\n", "instructor-only module"),
-])
-def test_leak_check_catches_planted_material(bundle: Path, tmp_path: Path, where: str, content: str,
-                                             finding: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "content", "finding"),
+    [
+        ("data/keys/course.json", json.dumps(KEY, indent=1), "answer keys folder"),
+        ("data/answers.json", json.dumps(KEY, indent=1), "contains the text of answer key course.json"),
+        ("data/reshaped.json", json.dumps({"all": [KEY]}), "shaped like an answer key"),
+        ("helpers/solutions.py", "SOLUTIONS = {1: 'B', 2: 'CA', 3: 'D', 4: 'A', 5: 'C'}\n", "agree with key"),
+        ("README.md", "Q1: B, Q2 = AC, Q3: D, Q4: A\n", "agree with key"),
+        ("notebooks/filled.ipynb", answered_notebook({1: "B", 2: "AC", 3: "D", 4: "A"}), "agree with key"),
+        (
+            "notebooks/run.ipynb",
+            nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1", execution_count=1)])),
+            "has outputs",
+        ),
+        ("helpers/instructor/grade.py", "'''grading'''\n", "instructor-only module"),
+    ],
+)
+def test_leak_check_catches_planted_material(
+    bundle: Path, tmp_path: Path, where: str, content: str, finding: str
+) -> None:
     out = tmp_path / "student"
     release.build_release(out, root=bundle)
     (out / where).parent.mkdir(parents=True, exist_ok=True)
@@ -111,14 +142,16 @@ def test_check_command_on_a_built_folder(bundle: Path, tmp_path: Path, capsys) -
 def test_a_few_examples_in_prose_are_not_a_leak(bundle: Path, tmp_path: Path) -> None:
     out = tmp_path / "student"
     release.build_release(out, root=bundle)
-    (out / "README.md").write_text('Answer like `answer(1, "B")` or `answer(2, "AC")`. Wrong letters: '
-                                   '{"3": "A", "4": "B", "5": "D", "6": "C"}.\n')
+    (out / "README.md").write_text(
+        'Answer like `answer(1, "B")` or `answer(2, "AC")`. Wrong letters: {"3": "A", "4": "B", "5": "D", "6": "C"}.\n'
+    )
     assert release.find_leaks(out, release.read_keys(bundle / "data" / "keys")) == []
 
 
 def test_a_leak_in_the_sources_fails_the_build_and_leaves_nothing(bundle: Path, tmp_path: Path) -> None:
     (bundle / "helpers" / "evidence.py").write_text(
-        "EXPECTED = {1: 'B', 2: 'AC', 3: 'D', 4: 'A', 5: 'C', 6: 'B'}  # forgot to move this\n")
+        "EXPECTED = {1: 'B', 2: 'AC', 3: 'D', 4: 'A', 5: 'C', 6: 'B'}  # forgot to move this\n"
+    )
     out = tmp_path / "student"
     with pytest.raises(release.ReleaseError, match=r"helpers/evidence.py: 6 question/answer pairs agree"):
         release.build_release(out, root=bundle)
@@ -229,8 +262,7 @@ Grade with `make grade`.
 
 
 def _targets(makefile: str) -> list[str]:
-    return [line.split(":")[0] for line in makefile.splitlines()
-            if re.match(r"^[a-z][\w-]*:(?!=)", line)]
+    return [line.split(":")[0] for line in makefile.splitlines() if re.match(r"^[a-z][\w-]*:(?!=)", line)]
 
 
 def _released_docs_are_runnable(out: Path, root: Path) -> None:
@@ -255,8 +287,13 @@ def _released_docs_are_runnable(out: Path, root: Path) -> None:
 def test_student_makefile_and_readme_keep_only_what_runs(bundle: Path, tmp_path: Path) -> None:
     (bundle / "Makefile").write_text(MAKEFILE)
     (bundle / "README.md").write_text(README)
-    for module in ("__main__.py", "bundle/__init__.py", "bundle/run.py", "instructor/grading/__init__.py",
-                   "instructor/grading/cli.py"):
+    for module in (
+        "__main__.py",
+        "bundle/__init__.py",
+        "bundle/run.py",
+        "instructor/grading/__init__.py",
+        "instructor/grading/cli.py",
+    ):
         (bundle / "helpers" / module).parent.mkdir(parents=True, exist_ok=True)
         (bundle / "helpers" / module).write_text('"""module"""\n')
     out = tmp_path / "student"

@@ -65,8 +65,9 @@ def test_same_model_same_maps(course_run, trained) -> None:
     model, images, labels, _ = trained
     assert torch.equal(saliency(model, images, labels), course_run.saliency)
     kwargs = dict(samples=8, progress=False)
-    assert torch.equal(smoothgrad(model, images[:3], labels[:3], **kwargs),
-                       smoothgrad(model, images[:3], labels[:3], **kwargs))
+    assert torch.equal(
+        smoothgrad(model, images[:3], labels[:3], **kwargs), smoothgrad(model, images[:3], labels[:3], **kwargs)
+    )
 
 
 def test_randomized_weights_change_the_saliency_maps(course_run, trained, randomized_saliency) -> None:

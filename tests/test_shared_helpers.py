@@ -19,15 +19,19 @@ def test_check_int_accepts_integers_in_range(value: object) -> None:
     assert type(check_int("steps", value, 0, 10)) is int
 
 
-@pytest.mark.parametrize(("value", "low", "high", "message"), [
-    (True, 0, None, r"steps must be an integer >= 0, got True"),
-    (2.0, 0, None, r"steps must be an integer >= 0, got 2.0"),
-    ("3", None, None, r"steps must be an integer, got '3'"),
-    (-1, 0, 9, r"steps must be an integer in 0..9, got -1"),
-    (11, None, 10, r"steps must be an integer <= 10, got 11"),
-])
-def test_check_int_names_argument_range_and_value(value: object, low: int | None, high: int | None,
-                                                  message: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "low", "high", "message"),
+    [
+        (True, 0, None, r"steps must be an integer >= 0, got True"),
+        (2.0, 0, None, r"steps must be an integer >= 0, got 2.0"),
+        ("3", None, None, r"steps must be an integer, got '3'"),
+        (-1, 0, 9, r"steps must be an integer in 0..9, got -1"),
+        (11, None, 10, r"steps must be an integer <= 10, got 11"),
+    ],
+)
+def test_check_int_names_argument_range_and_value(
+    value: object, low: int | None, high: int | None, message: str
+) -> None:
     with pytest.raises(ValueError, match=f"^{message}$"):
         check_int("steps", value, low, high)
 

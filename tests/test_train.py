@@ -38,8 +38,9 @@ def test_train_writes_a_course_format_checkpoint_and_resumes(tiny_food11: Path, 
 
 def test_training_is_reproducible(tiny_food11: Path, tmp_path: Path) -> None:
     for name in ("a.pth", "b.pth"):
-        train(tiny_food11, tmp_path / name, widths=(4, 4, 4, 8, 8), hidden=8, epochs=1, batch_size=8,
-              device="cpu", seed=3)
+        train(
+            tiny_food11, tmp_path / name, widths=(4, 4, 4, 8, 8), hidden=8, epochs=1, batch_size=8, device="cpu", seed=3
+        )
     a, b = (torch.load(tmp_path / n, weights_only=True)["model_state_dict"] for n in ("a.pth", "b.pth"))
     assert all(torch.equal(a[k], b[k]) for k in a)
 

@@ -115,24 +115,37 @@ def _captum_saliency(model: nn.Module, images: torch.Tensor, labels: torch.Tenso
         method.attribute(images[part].clone().requires_grad_(), target=labels[part], abs=True)
 
 
-def _captum_smoothgrad(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, samples: int,
-                       batch_size: int) -> None:
+def _captum_smoothgrad(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, samples: int, batch_size: int
+) -> None:
     from captum.attr import NoiseTunnel, Saliency
 
     method = NoiseTunnel(Saliency(lambda x: -F.log_softmax(model(x), 1)))
     per_image = max(1, batch_size // len(images))
-    method.attribute(images.clone(), nt_type="smoothgrad", nt_samples=samples,
-                     nt_samples_batch_size=per_image, stdevs=0.4, target=labels, abs=True)
+    method.attribute(
+        images.clone(),
+        nt_type="smoothgrad",
+        nt_samples=samples,
+        nt_samples_batch_size=per_image,
+        stdevs=0.4,
+        target=labels,
+        abs=True,
+    )
 
 
-def _captum_ig(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int,
-               batch_size: int) -> None:
+def _captum_ig(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, batch_size: int) -> None:
     from captum.attr import IntegratedGradients
 
     with warnings.catch_warnings():  # "internal batch size cannot be less than the number of examples"
         warnings.simplefilter("ignore")
-        IntegratedGradients(model).attribute(images.clone(), baselines=0.0, target=labels, n_steps=steps,
-                                             method="riemann_right", internal_batch_size=batch_size)
+        IntegratedGradients(model).attribute(
+            images.clone(),
+            baselines=0.0,
+            target=labels,
+            n_steps=steps,
+            method="riemann_right",
+            internal_batch_size=batch_size,
+        )
 
 
 def _lime_defaults(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, samples: int) -> None:
@@ -147,8 +160,8 @@ def _lime_defaults(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
     for picture, label in zip(pictures, labels.tolist(), strict=True):
         with contextlib.redirect_stderr(io.StringIO()):  # lime's own progress bar
             LimeImageExplainer(random_state=0).explain_instance(
-                picture, classify, labels=(label,), num_samples=samples, random_seed=0,
-                segmentation_fn=segmentation)
+                picture, classify, labels=(label,), num_samples=samples, random_seed=0, segmentation_fn=segmentation
+            )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -172,8 +185,9 @@ def best_time(fn: Callable[[], object], device: torch.device, repeats: int) -> f
     return min(times)
 
 
-def best_times(jobs: dict[tuple[str, str], Callable[[], object]], device: torch.device,
-               rounds: int) -> dict[tuple[str, str], float]:
+def best_times(
+    jobs: dict[tuple[str, str], Callable[[], object]], device: torch.device, rounds: int
+) -> dict[tuple[str, str], float]:
     """The shortest time of each job over ``rounds`` rounds. Each round runs every job once, in turn,
     so warm-up costs and bursts of load from other processes fall on all of them alike."""
     times: dict[tuple[str, str], list[float]] = {key: [] for key in jobs}
@@ -215,8 +229,9 @@ def _fmt_ratio(value: float | None) -> str:
 def resolution(times: dict[tuple[str, str], float]) -> float:
     """The largest relative difference between a job and its repeat ("ours" vs "ours again"): ratios
     closer to a target than this are not decided by this run."""
-    return max(abs(spent / times[name, "ours"] - 1) for (name, variant), spent in times.items()
-               if variant == "ours again")
+    return max(
+        abs(spent / times[name, "ours"] - 1) for (name, variant), spent in times.items() if variant == "ours again"
+    )
 
 
 def judge(ratio: float, target: float, tie: float) -> str | None:
@@ -230,8 +245,10 @@ def judge(ratio: float, target: float, tie: float) -> str | None:
 def print_table(rows: list[Row], limit: float, tie: float = 0.0) -> dict[str, list[str]]:
     """Print the table; return the targets not met, as {"missed": [...], "undecided": [...]}, where
     undecided ones fall short by less than ``tie`` (see :func:`resolution`)."""
-    head = (f"{'method':<22}{'work':<22}{'ours s':>8}{'passes/s':>10}{'(a) s':>9}{'vs (a)':>8}"
-            f"{'(b) s':>9}{'vs (b)':>8}{'of (c)':>8}")
+    head = (
+        f"{'method':<22}{'work':<22}{'ours s':>8}{'passes/s':>10}{'(a) s':>9}{'vs (a)':>8}"
+        f"{'(b) s':>9}{'vs (b)':>8}{'of (c)':>8}"
+    )
     print(head)
     print("-" * len(head))
     verdicts: dict[str, list[str]] = {"missed": [], "undecided": []}
@@ -239,10 +256,14 @@ def print_table(rows: list[Row], limit: float, tie: float = 0.0) -> dict[str, li
         rate = r.passes / r.ours
         vs_a, vs_b = r.course / r.ours, (None if r.captum is None else r.captum / r.ours)
         captum_s = "n/a" if r.captum is None else f"{r.captum:.2f}"
-        print(f"{r.name:<22}{r.work:<22}{r.ours:>8.2f}{rate:>10.1f}{r.course:>9.2f}{_fmt_ratio(vs_a):>8}"
-              f"{captum_s:>9}{_fmt_ratio(vs_b):>8}{rate / limit:>8.0%}")
-        checks = [(rate / limit, 0.9, f"{rate / limit:.0%} of the limit (target >= 90%)"),
-                  (vs_a, 1.0, f"slower than the course loop ({vs_a:.2f}x)")]
+        print(
+            f"{r.name:<22}{r.work:<22}{r.ours:>8.2f}{rate:>10.1f}{r.course:>9.2f}{_fmt_ratio(vs_a):>8}"
+            f"{captum_s:>9}{_fmt_ratio(vs_b):>8}{rate / limit:>8.0%}"
+        )
+        checks = [
+            (rate / limit, 0.9, f"{rate / limit:.0%} of the limit (target >= 90%)"),
+            (vs_a, 1.0, f"slower than the course loop ({vs_a:.2f}x)"),
+        ]
         if vs_b is not None:
             checks.append((vs_b, 1.0, f"slower than captum ({vs_b:.2f}x)"))
         for ratio, target, text in checks:
@@ -280,12 +301,15 @@ def _model(checkpoint: str | None, device: torch.device) -> tuple[nn.Module, str
 
     torch.manual_seed(0)
     model = Classifier(EMBEDDED_WIDTHS, EMBEDDED_HIDDEN).to(device).eval()
-    return model, (f"untrained Classifier{EMBEDDED_WIDTHS} ({paths.EMBEDDED_CHECKPOINT} is missing; "
-                   "speed does not depend on the weights)")
+    return model, (
+        f"untrained Classifier{EMBEDDED_WIDTHS} ({paths.EMBEDDED_CHECKPOINT} is missing; "
+        "speed does not depend on the weights)"
+    )
 
 
-def _jobs(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, work: dict, bs: int,
-          dev: torch.device) -> tuple[dict[tuple[str, str], Callable[[], object]], dict[str, tuple[str, int]]]:
+def _jobs(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, work: dict, bs: int, dev: torch.device
+) -> tuple[dict[tuple[str, str], Callable[[], object]], dict[str, tuple[str, int]]]:
     """Every timed job, keyed (method, variant) with variant ours / course / captum, and per method
     (description of the work, passes)."""
     jobs: dict[tuple[str, str], Callable[[], object]] = {}
@@ -294,8 +318,9 @@ def _jobs(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, work: di
     for size in LIMIT_BATCHES.get(dev.type, LIMIT_BATCHES["cpu"]):
         jobs["limit", str(size)] = limit_job(model, dev, size, n)
 
-    def add(name: str, what: str, passes: int, ours: Callable, course: Callable,
-            captum: Callable | None = None) -> None:
+    def add(
+        name: str, what: str, passes: int, ours: Callable, course: Callable, captum: Callable | None = None
+    ) -> None:
         described[name] = (what, passes)
         jobs[name, "ours"], jobs[name, "course"] = ours, course
         if name != "LIME":  # the same job twice: how far apart identical work lands (LIME's ~1 s rounds: not)
@@ -304,29 +329,48 @@ def _jobs(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, work: di
             jobs[name, "captum"] = captum
 
     x, y = images[:n], labels[:n]
-    add("saliency", f"{n} images", n,
+    add(
+        "saliency",
+        f"{n} images",
+        n,
         lambda: saliency(model, x, y, batch_size=bs),
         lambda: _course_saliency(model, x, y),
-        lambda: _captum_saliency(model, x, y, bs))
+        lambda: _captum_saliency(model, x, y, bs),
+    )
     n, s = work["smoothgrad"]["images"], work["smoothgrad"]["samples"]
-    add("smoothgrad", f"{n} img x {s} copies", n * s,
+    add(
+        "smoothgrad",
+        f"{n} img x {s} copies",
+        n * s,
         lambda: smoothgrad(model, images[:n], labels[:n], samples=s, batch_size=bs, progress=False),
         lambda: _course_smoothgrad(model, images[:n], labels[:n], s),
-        lambda: _captum_smoothgrad(model, images[:n], labels[:n], s, bs))
+        lambda: _captum_smoothgrad(model, images[:n], labels[:n], s, bs),
+    )
     m, t = work["ig"]["images"], work["ig"]["steps"]
-    add("integrated gradients", f"{m} img x {t} steps", m * t,
+    add(
+        "integrated gradients",
+        f"{m} img x {t} steps",
+        m * t,
         lambda: integrated_gradients(model, images[:m], labels[:m], steps=t, batch_size=bs),
         lambda: _course_ig(model, images[:m], labels[:m], t),
-        lambda: _captum_ig(model, images[:m], labels[:m], t, bs))
+        lambda: _captum_ig(model, images[:m], labels[:m], t, bs),
+    )
     k, it = work["filter"]["images"], work["filter"]["iterations"]
-    add(f"filter viz (cnn {CNNID})", f"{k} img x {it} steps", k * it,
-        lambda: filter_visualization(model, images[:k], CNNID, FILTERID, iterations=it, batch_size=bs,
-                                     progress=False),
-        lambda: _course_filter(model, images[:k], it))
+    add(
+        f"filter viz (cnn {CNNID})",
+        f"{k} img x {it} steps",
+        k * it,
+        lambda: filter_visualization(model, images[:k], CNNID, FILTERID, iterations=it, batch_size=bs, progress=False),
+        lambda: _course_filter(model, images[:k], it),
+    )
     j, q = work["lime"]["images"], work["lime"]["samples"]
-    add("LIME", f"{j} img x {q} samples", j * q,
+    add(
+        "LIME",
+        f"{j} img x {q} samples",
+        j * q,
         lambda: lime_explain(model, images[:j], labels[:j], num_samples=q, batch_size=bs, progress=False),
-        lambda: _lime_defaults(model, images[:j], labels[:j], q))
+        lambda: _lime_defaults(model, images[:j], labels[:j], q),
+    )
     return jobs, described
 
 
@@ -337,12 +381,38 @@ def _print_legend(tie: float) -> None:
     print("(b) captum on batches of the same size; it has no filter visualization")
     print(f"(c) the limit; filter viz passes stop at layer {CNNID}, so they can beat it")
     print("LIME: forward passes/s; lime's defaults = its perturbation loop and classifier batches of 10")
-    print(f"resolution: each of our gradient jobs was also timed a second time; the two differed by up to {tie:.1%},"
-          f" so a target missed by less than that is not decided")
+    print(
+        f"resolution: each of our gradient jobs was also timed a second time; the two differed by up to {tie:.1%},"
+        f" so a target missed by less than that is not decided"
+    )
 
 
-def run(quick: bool = False, device: str = "auto", batch_size: int | None = None,
-        checkpoint: str | None = None) -> int:
+def _print_resources(
+    dev: torch.device, rows: list[Row], verdicts: dict[str, list[str]], started: float, load_before: float
+) -> None:
+    """Memory, time and load of the run, then every target's verdict on one line."""
+    if dev.type == "cuda":
+        slow = [r.name for r in rows if r.course / r.ours < 5]
+        if slow:
+            verdicts["missed"].append(f"on a GPU, less than 5x the course loop: {', '.join(slow)}")
+        print(f"peak GPU memory: {torch.cuda.max_memory_allocated(dev) / 2**20:.0f} MiB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    load = max(load_before, os.getloadavg()[0])
+    print(
+        f"peak memory (resident): {peak:.0f} MiB   time: {time.perf_counter() - started:.0f} s   "
+        f"load average: {load:.1f}"
+    )
+    if dev.type == "cpu" and load > 1.5 * (os.cpu_count() or 1):
+        print("warning: other processes were using the CPU during the run; the timings are noisy.")
+    failed = [
+        f"{'MISSED' if kind == 'missed' else 'not decided (within the resolution)'}: " + "; ".join(items)
+        for kind, items in verdicts.items()
+        if items
+    ]
+    print("targets: " + ("; ".join(failed) if failed else "all met"))
+
+
+def run(quick: bool = False, device: str = "auto", batch_size: int | None = None, checkpoint: str | None = None) -> int:
     """Run the benchmark and print its table; returns 0 (the targets are reported, not enforced)."""
     dev = pick_device(device)
     bs = batch_size or default_batch_size(dev)
@@ -352,8 +422,10 @@ def run(quick: bool = False, device: str = "auto", batch_size: int | None = None
     images, labels, source = _inputs(max(w["images"] for w in work.values()), dev)
     started = time.perf_counter()  # after loading (and, on first use, generating) the data
     load_before = os.getloadavg()[0]
-    print(f"device: {dev} ({torch.get_num_threads()} CPU threads)   our batch size: {bs}   "
-          f"{'quick run' if quick else 'full run'}, best of {rounds['gradients']} interleaved rounds")
+    print(
+        f"device: {dev} ({torch.get_num_threads()} CPU threads)   our batch size: {bs}   "
+        f"{'quick run' if quick else 'full run'}, best of {rounds['gradients']} interleaved rounds"
+    )
     print(f"model:  {model_source}")
     print(f"images: {source}")
 
@@ -363,52 +435,51 @@ def run(quick: bool = False, device: str = "auto", batch_size: int | None = None
     times = best_times(jobs, dev, rounds["gradients"]) | best_times(lime_jobs, dev, rounds["lime"])
     model.zero_grad(set_to_none=True)  # the course loops left parameter gradients behind
     n = work["saliency"]["images"]
-    rates = {int(size): -(-n // int(size)) * int(size) / spent
-             for (name, size), spent in times.items() if name == "limit"}
+    rates = {
+        int(size): -(-n // int(size)) * int(size) / spent for (name, size), spent in times.items() if name == "limit"
+    }
     best = max(rates, key=rates.get)
     limit = rates[best]
-    print(f"(c) limit: {limit:.1f} input-gradient passes/s at batch {best}   (passes/s by batch: "
-          + ", ".join(f"{size}: {rate:.0f}" for size, rate in rates.items()) + ")")
+    print(
+        f"(c) limit: {limit:.1f} input-gradient passes/s at batch {best}   (passes/s by batch: "
+        + ", ".join(f"{size}: {rate:.0f}" for size, rate in rates.items())
+        + ")"
+    )
     print()
-    rows = [Row(name, what, passes, times[name, "ours"], times[name, "course"], times.get((name, "captum")))
-            for name, (what, passes) in described.items() if name != "LIME"]
+    rows = [
+        Row(name, what, passes, times[name, "ours"], times[name, "course"], times.get((name, "captum")))
+        for name, (what, passes) in described.items()
+        if name != "LIME"
+    ]
     tie = resolution(times)
     verdicts = print_table(rows, limit, tie)
     what, passes = described["LIME"]
     ours, stock = times["LIME", "ours"], times["LIME", "course"]
-    print(f"{'LIME':<22}{what:<22}{ours:>8.2f}{passes / ours:>10.1f}   lime's defaults: {stock:.2f} s; "
-          f"ours {stock / ours:.2f}x")
+    print(
+        f"{'LIME':<22}{what:<22}{ours:>8.2f}{passes / ours:>10.1f}   lime's defaults: {stock:.2f} s; "
+        f"ours {stock / ours:.2f}x"
+    )
     verdict = judge(stock / ours, 1.0, tie)
     if verdict:
         verdicts[verdict].append(f"LIME: slower than lime's defaults ({stock / ours:.2f}x)")
     print()
     _print_legend(tie)
-    if dev.type == "cuda":
-        slow = [r.name for r in rows if r.course / r.ours < 5]
-        if slow:
-            verdicts["missed"].append(f"on a GPU, less than 5x the course loop: {', '.join(slow)}")
-        print(f"peak GPU memory: {torch.cuda.max_memory_allocated(dev) / 2**20:.0f} MiB")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    load = max(load_before, os.getloadavg()[0])
-    print(f"peak memory (resident): {peak:.0f} MiB   time: {time.perf_counter() - started:.0f} s   "
-          f"load average: {load:.1f}")
-    if dev.type == "cpu" and load > 1.5 * (os.cpu_count() or 1):
-        print("warning: other processes were using the CPU during the run; the timings are noisy.")
-    print("targets: " + ("all met" if not any(verdicts.values()) else "; ".join(
-        f"{'MISSED' if kind == 'missed' else 'not decided (within the resolution)'}: " + "; ".join(items)
-        for kind, items in verdicts.items() if items)))
+    _print_resources(dev, rows, verdicts, started, load_before)
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``bench`` command."""
-    p = subparsers.add_parser("bench", help="time the explanation methods against the course loop, captum "
-                              "and the model's limit", description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "bench",
+        help="time the explanation methods against the course loop, captum and the model's limit",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--quick", action="store_true", help="less work per method (< 1 minute on 2 CPU cores)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
-    p.add_argument("--batch-size", type=int, default=None,
-                   help=f"our batch size; default per device type: {DEFAULT_BATCH_SIZE}")
+    p.add_argument(
+        "--batch-size", type=int, default=None, help=f"our batch size; default per device type: {DEFAULT_BATCH_SIZE}"
+    )
     p.add_argument("--checkpoint", default=None, help="checkpoint to time; default: the embedded one")
     p.set_defaults(func=lambda args: run(args.quick, args.device, args.batch_size, args.checkpoint))
-

@@ -42,8 +42,9 @@ def _content_range_start(header: str | None) -> int | None:
 
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, with a progress bar (Food-11 is about 1 GB)."""
-    with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, unit_divisor=1024,
-              desc=f"sha256 {path.name}", leave=False) as bar:
+    with tqdm(
+        total=path.stat().st_size, unit="B", unit_scale=True, unit_divisor=1024, desc=f"sha256 {path.name}", leave=False
+    ) as bar:
         return _sha256(path, bar.update)
 
 
@@ -84,8 +85,12 @@ def _attempt(url: str, part: Path, timeout: float) -> None:
                 have, mode = 0, "wb"
                 length = resp.headers["Content-Length"]
                 total = int(length) if length and length.isdigit() else None
-            with open(part, mode) as out, tqdm(total=total, initial=have, unit="B", unit_scale=True,
-                                               unit_divisor=1024, desc=part.name[:-5]) as bar:
+            with (
+                open(part, mode) as out,
+                tqdm(
+                    total=total, initial=have, unit="B", unit_scale=True, unit_divisor=1024, desc=part.name[:-5]
+                ) as bar,
+            ):
                 for block in iter(lambda: resp.read(_CHUNK), b""):
                     out.write(block)
                     bar.update(len(block))
@@ -97,15 +102,19 @@ def _attempt(url: str, part: Path, timeout: float) -> None:
             raise _Broken("the partial file did not fit the server's; starting over") from err
         if err.code in _RETRY_STATUS:
             raise _Broken(f"HTTP {err.code} {err.reason}") from err
-        advice = ("The link is dead or mistyped: check it, or download the archive yourself (e.g. from "
-                  "Kaggle) and pass the file: --from path/to/food-11.zip."
-                  if 400 <= err.code < 500 else "Try again later, or pass a local archive.")
+        advice = (
+            "The link is dead or mistyped: check it, or download the archive yourself (e.g. from "
+            "Kaggle) and pass the file: --from path/to/food-11.zip."
+            if 400 <= err.code < 500
+            else "Try again later, or pass a local archive."
+        )
         raise FetchError(f"the server answered HTTP {err.code} ({err.reason}) for {url}. {advice}") from err
     except urllib.error.URLError as err:  # before any byte: no such host, connection refused, TLS, ...
         if isinstance(err.reason, (TimeoutError, ConnectionResetError, ConnectionAbortedError)):
             raise _Broken(str(err.reason)) from err
-        raise FetchError(f"cannot reach {url}: {err.reason}. Check the address and your connection, "
-                         "or pass a local archive.") from err
+        raise FetchError(
+            f"cannot reach {url}: {err.reason}. Check the address and your connection, or pass a local archive."
+        ) from err
     except (ConnectionError, TimeoutError, http.client.HTTPException) as err:
         raise _Broken(f"{type(err).__name__}: {err}") from err
     size = part.stat().st_size
@@ -113,8 +122,9 @@ def _attempt(url: str, part: Path, timeout: float) -> None:
         raise _Broken(f"got {size:,} of {total:,} bytes")
 
 
-def download(url: str, dest: Path, sha256: str | None = None, retries: int = 5, wait: float = 2.0,
-             timeout: float = 60.0) -> Path:
+def download(
+    url: str, dest: Path, sha256: str | None = None, retries: int = 5, wait: float = 2.0, timeout: float = 60.0
+) -> Path:
     """Download ``url`` to ``dest``, resuming from ``dest.part`` after a broken connection.
 
     Each attempt asks only for the missing bytes with an HTTP ``Range`` header; a server that ignores
@@ -143,11 +153,15 @@ def download(url: str, dest: Path, sha256: str | None = None, retries: int = 5, 
             failures = 1 if now > before else failures + 1
             if failures > retries:
                 kept = f"{now:,} bytes are kept in {part}" if now else "nothing was kept"
-                raise FetchError(f"download of {url} failed {failures} times in a row ({err}); {kept}. "
-                                 "Run the same command again to resume.") from None
+                raise FetchError(
+                    f"download of {url} failed {failures} times in a row ({err}); {kept}. "
+                    "Run the same command again to resume."
+                ) from None
             pause = min(wait * 2 ** (failures - 1), 30.0)
-            print(f"download interrupted ({err}); resuming in {pause:.0f} s (retry {failures} of {retries})",
-                  file=sys.stderr)
+            print(
+                f"download interrupted ({err}); resuming in {pause:.0f} s (retry {failures} of {retries})",
+                file=sys.stderr,
+            )
             time.sleep(pause)
     part.replace(dest)
     check_sha256(dest, sha256, delete_if_wrong=True)

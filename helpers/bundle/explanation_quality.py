@@ -37,16 +37,22 @@ from helpers.evidence import blurriness, compare_layers, upsample
 #: The targets: LIME green on >= 9 of 10 observed images; each gradient method's food share >= 3x the
 #: area share on average over validation and >= 2x on every correctly predicted observed image;
 #: food-only accuracy >= 80%; background-only accuracy <= 2x chance.
-TARGETS = {"lime_green_images": 9, "validation_ratio": 3.0, "observed_ratio": 2.0, "food_only": 0.80,
-           "background_only": 2 / len(CLASS_NAMES)}
+TARGETS = {
+    "lime_green_images": 9,
+    "validation_ratio": 3.0,
+    "observed_ratio": 2.0,
+    "food_only": 0.80,
+    "background_only": 2 / len(CLASS_NAMES),
+}
 
 #: The layers of notebook 04 (course: 6, a Conv2d near the input; 15, the question-16 ReLU; 23, deeper).
 FILTER_LAYERS = (6, 15, 23)
 GREY = 0.5
 
 
-def method_maps(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, smoothgrad_samples: int = 500,
-                progress: bool = False) -> dict[str, torch.Tensor]:
+def method_maps(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, smoothgrad_samples: int = 500, progress: bool = False
+) -> dict[str, torch.Tensor]:
     """Saliency, SmoothGrad and IG maps (each N x H x W, non-negative) of ``images`` N x 3 x H x W for ``labels``.
 
     Every method runs with its defaults (the course's parameters); only SmoothGrad's number of noisy
@@ -129,46 +135,68 @@ class ExplanationQuality:
         """Target name -> (met, the figure in words)."""
         t = TARGETS
         green = sum(n > 0 for n in self.lime_green)
-        out = {"LIME green region on >= 9 of 10 observed images":
-               (green >= t["lime_green_images"], f"{green} of {len(self.lime_green)}")}
+        out = {
+            "LIME green region on >= 9 of 10 observed images": (
+                green >= t["lime_green_images"],
+                f"{green} of {len(self.lime_green)}",
+            )
+        }
         for method, ratio in self.validation_ratio.items():
             out[f"{method}: >= 3x the area share over validation"] = (ratio >= t["validation_ratio"], f"{ratio:.2f}x")
             right = [r for r, ok in zip(self.observed_ratio[method], self.observed_correct, strict=True) if ok]
             low = min(right) if right else math.nan
             out[f"{method}: >= 2x on every correctly predicted observed image"] = (
-                bool(right) and low >= t["observed_ratio"], f"lowest {low:.2f}x over {len(right)} images")
+                bool(right) and low >= t["observed_ratio"],
+                f"lowest {low:.2f}x over {len(right)} images",
+            )
         sal, sg = self.smoothness["saliency"], self.smoothness["SmoothGrad"]
         out["SmoothGrad smoother than saliency"] = (sg > sal, f"neighbour correlation {sg:.2f} vs {sal:.2f}")
         a, b = self.observed_food_share("SmoothGrad"), self.observed_food_share("saliency")
         out["SmoothGrad at least as much on the food as saliency"] = (a >= b, f"{a:.2f}x vs {b:.2f}x (observed)")
         blur = [self.filter_blur[k] for k in sorted(self.filter_blur)]
         out["filter activation blurrier with depth"] = (
-            all(x < y for x, y in zip(blur, blur[1:], strict=False)), " < ".join(f"{x:.2f}" for x in blur))
+            all(x < y for x, y in zip(blur, blur[1:], strict=False)),
+            " < ".join(f"{x:.2f}" for x in blur),
+        )
         out["food-only accuracy >= 80%"] = (self.food_only >= t["food_only"], f"{self.food_only:.1%}")
         out["background-only accuracy <= 2x chance (18.2%)"] = (
-            self.background_only <= t["background_only"], f"{self.background_only:.1%}")
+            self.background_only <= t["background_only"],
+            f"{self.background_only:.1%}",
+        )
         return out
 
     def __str__(self) -> str:
         methods = list(self.observed_ratio)
-        lines = ["Explanation quality (every method with the course's parameters; food share / area share,",
-                 "1.0 = no better than a uniform map):",
-                 "image  correct  LIME green (on food)  " + "  ".join(f"{m:>10}" for m in methods)]
+        lines = [
+            "Explanation quality (every method with the course's parameters; food share / area share,",
+            "1.0 = no better than a uniform map):",
+            "image  correct  LIME green (on food)  " + "  ".join(f"{m:>10}" for m in methods),
+        ]
         for i, ok in enumerate(self.observed_correct):
             on_food = self.lime_green_on_food[i]
             lime = f"{self.lime_green[i]:2d} ({on_food:4.0%})" if not math.isnan(on_food) else f"{0:2d}   (-) "
-            lines.append(f"#{i:<5} {'yes' if ok else 'no':7s}  {lime:>20s}  "
-                         + "  ".join(f"{self.observed_ratio[m][i]:9.2f}x" for m in methods))
-        lines.append(f"validation ({self.validation_images} images, SmoothGrad {self.smoothgrad_samples} copies): "
-                     + ", ".join(f"{m} {self.validation_ratio[m]:.2f}x" for m in methods))
-        lines.append("smoothness (neighbour correlation, observed): "
-                     + ", ".join(f"{m} {v:.2f}" for m, v in self.smoothness.items()))
-        lines.append("filter 0 activation blurriness: "
-                     + ", ".join(f"cnn[{k}] {v:.2f}" for k, v in self.filter_blur.items())
-                     + "; places alike (rank correlation): "
-                     + ", ".join(f"{k} {v:.2f}" for k, v in self.filter_similarity.items()))
-        lines.append(f"accuracy on validation images: {self.accuracy:.1%}; food only {self.food_only:.1%}; "
-                     f"background only {self.background_only:.1%} (chance {1 / len(CLASS_NAMES):.1%})")
+            lines.append(
+                f"#{i:<5} {'yes' if ok else 'no':7s}  {lime:>20s}  "
+                + "  ".join(f"{self.observed_ratio[m][i]:9.2f}x" for m in methods)
+            )
+        lines.append(
+            f"validation ({self.validation_images} images, SmoothGrad {self.smoothgrad_samples} copies): "
+            + ", ".join(f"{m} {self.validation_ratio[m]:.2f}x" for m in methods)
+        )
+        lines.append(
+            "smoothness (neighbour correlation, observed): "
+            + ", ".join(f"{m} {v:.2f}" for m, v in self.smoothness.items())
+        )
+        lines.append(
+            "filter 0 activation blurriness: "
+            + ", ".join(f"cnn[{k}] {v:.2f}" for k, v in self.filter_blur.items())
+            + "; places alike (rank correlation): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in self.filter_similarity.items())
+        )
+        lines.append(
+            f"accuracy on validation images: {self.accuracy:.1%}; food only {self.food_only:.1%}; "
+            f"background only {self.background_only:.1%} (chance {1 / len(CLASS_NAMES):.1%})"
+        )
         lines.append("targets:")
         lines += [f"  [{'met' if ok else 'NOT met'}] {name}: {figure}" for name, (ok, figure) in self.checks().items()]
         lines += self.notes
@@ -192,10 +220,13 @@ def _observed_figures(obs, progress: bool) -> dict:
     green_share = mass_on_mask(lime.green.cpu(), masks)
     maps = method_maps(model, images, labels, progress=progress)
     acts = {k: upsample(filter_activation(model, images, k, 0)) for k in FILTER_LAYERS}
-    similarity = {f"{a}-{b}": compare_layers(acts[a], acts[b]).mean_correlation
-                  for a, b in zip(FILTER_LAYERS, FILTER_LAYERS[1:], strict=False)}
-    similarity[f"{FILTER_LAYERS[0]}-{FILTER_LAYERS[-1]}"] = compare_layers(acts[FILTER_LAYERS[0]],
-                                                                          acts[FILTER_LAYERS[-1]]).mean_correlation
+    similarity = {
+        f"{a}-{b}": compare_layers(acts[a], acts[b]).mean_correlation
+        for a, b in zip(FILTER_LAYERS, FILTER_LAYERS[1:], strict=False)
+    }
+    similarity[f"{FILTER_LAYERS[0]}-{FILTER_LAYERS[-1]}"] = compare_layers(
+        acts[FILTER_LAYERS[0]], acts[FILTER_LAYERS[-1]]
+    ).mean_correlation
     return {
         "lime_green": [len(w) for w in lime.green_weights],
         "lime_green_on_food": green_share.tolist(),
@@ -207,8 +238,9 @@ def _observed_figures(obs, progress: bool) -> dict:
     }
 
 
-def _validation_figures(model: nn.Module, folder: Path, per_class: int, smoothgrad_samples: int,
-                        progress: bool) -> dict:
+def _validation_figures(
+    model: nn.Module, folder: Path, per_class: int, smoothgrad_samples: int, progress: bool
+) -> dict:
     """Food shares of the gradient methods and the background check on a per-class subset of ``folder``."""
     from helpers.bundle.train import predict
     from helpers.data import FoodDataset
@@ -236,8 +268,13 @@ def _validation_figures(model: nn.Module, folder: Path, per_class: int, smoothgr
     }
 
 
-def measure(checkpoint: str | Path | None = None, per_class: int = 40, smoothgrad_samples: int = 500,
-            device: str = "auto", progress: bool = True) -> ExplanationQuality:
+def measure(
+    checkpoint: str | Path | None = None,
+    per_class: int = 40,
+    smoothgrad_samples: int = 500,
+    device: str = "auto",
+    progress: bool = True,
+) -> ExplanationQuality:
     """All figures for ``checkpoint`` (default: the embedded one) on the embedded data.
 
     Args:
@@ -255,6 +292,7 @@ def measure(checkpoint: str | Path | None = None, per_class: int = 40, smoothgra
     smoothgrad_samples = check_int("smoothgrad_samples (course: 500)", smoothgrad_samples, 1)
     obs = load_observation(None, checkpoint, device, verbose=False)
     figures = _observed_figures(obs, progress)
-    figures.update(_validation_figures(obs.model, resolve_split(None, "validation"), per_class,
-                                       smoothgrad_samples, progress))
+    figures.update(
+        _validation_figures(obs.model, resolve_split(None, "validation"), per_class, smoothgrad_samples, progress)
+    )
     return ExplanationQuality(**figures)

@@ -32,12 +32,17 @@ def random_key(seed: int = 0) -> dict[str, Any]:
     for number, info in questions().items():
         k = rng.randint(1, 2) if info["multi"] else 1
         entries[number] = {"answer": "".join(sorted(rng.sample(info["options"], k))), "points": 1.0}
-    return {"dataset": "random", "description": "generated for a benchmark", "path": "(generated)",
-            "questions": entries}
+    return {
+        "dataset": "random",
+        "description": "generated for a benchmark",
+        "path": "(generated)",
+        "questions": entries,
+    }
 
 
-def write_fake_class(folder: Path, n_students: int, key: dict[str, Any], seed: int = 0,
-                     image_kb: int = 24, progress: bool = True) -> dict[str, float]:
+def write_fake_class(
+    folder: Path, n_students: int, key: dict[str, Any], seed: int = 0, image_kb: int = 24, progress: bool = True
+) -> dict[str, float]:
     """Write ``n_students`` folders of eight answered notebooks (with a figure output each) into ``folder``.
 
     Each student knows each answer with a random probability; returns {student: expected all-or-nothing

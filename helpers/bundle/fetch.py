@@ -126,8 +126,7 @@ def _zip_members(archive: Path, zf: zipfile.ZipFile) -> Iterator[tuple[str, Memb
         _checked_parts(info.filename, archive)
         if info.is_dir():
             continue
-        yield info.filename, Member(info.filename, info.file_size, lambda info=info: zf.open(info),
-                                    info.compress_size)
+        yield info.filename, Member(info.filename, info.file_size, lambda info=info: zf.open(info), info.compress_size)
 
 
 def _tar_members(archive: Path, tf: tarfile.TarFile) -> Iterator[tuple[str, Member]]:
@@ -146,11 +145,15 @@ def _not_an_archive(archive: Path) -> BadArchive:
     with open(archive, "rb") as f:
         head = f.read(512)
     if head.startswith(b"PK"):
-        what = ("it starts like a zip but its table of contents is missing: the file is truncated "
-                "(an interrupted download?) or damaged")
+        what = (
+            "it starts like a zip but its table of contents is missing: the file is truncated "
+            "(an interrupted download?) or damaged"
+        )
     elif head.lstrip().lower().startswith((b"<!doctype", b"<html", b"<")):
-        what = ("it is a web page, not an archive: the link probably leads to a login or "
-                "'confirm download' page; download the archive in a browser and pass the file")
+        what = (
+            "it is a web page, not an archive: the link probably leads to a login or "
+            "'confirm download' page; download the archive in a browser and pass the file"
+        )
     elif head.startswith(b"\x1f\x8b"):
         what = "it is gzip-compressed but not a complete tar archive (truncated or damaged)"
     else:
@@ -218,12 +221,15 @@ def plan_layout(archive: Archive) -> Plan:
     roots = {f.root for f in loose}
     if loose and not in_splits and len(roots) == 1:
         where = "/".join(*roots) or "the archive's top level"
-        plan.notes.append(f"no training/validation/evaluation/food folder found: the {len(loose)} images "
-                          f"of {where} were laid out as food/")
+        plan.notes.append(
+            f"no training/validation/evaluation/food folder found: the {len(loose)} images "
+            f"of {where} were laid out as food/"
+        )
         in_splits = [_Found("food", *f[1:]) for f in loose]
     else:
-        plan.ignored += [(f.member.name, "outside a training/, validation/, evaluation/ or food/ folder")
-                         for f in loose]
+        plan.ignored += [
+            (f.member.name, "outside a training/, validation/, evaluation/ or food/ folder") for f in loose
+        ]
     _place(plan, in_splits, archive.path)
     if not plan.files:
         folders = sorted({n.rsplit("/", 1)[0] + "/" for n, _ in plan.ignored if "/" in n})[:8]
@@ -235,8 +241,10 @@ def plan_layout(archive: Archive) -> Plan:
     labels = {int(LABELLED_NAME.match(b)[1]) for split in plan.files.values() for b in split}
     wrong = sorted(b for b in labels if b >= len(CLASS_NAMES))
     if wrong:
-        raise FetchError(f"{archive.path.name} has labels {wrong[:5]}, but Food-11 has classes "
-                         f"0..{len(CLASS_NAMES) - 1}; is it the Food-11 archive?")
+        raise FetchError(
+            f"{archive.path.name} has labels {wrong[:5]}, but Food-11 has classes "
+            f"0..{len(CLASS_NAMES) - 1}; is it the Food-11 archive?"
+        )
     _refuse_bombs(plan, archive.path)
     return plan
 
@@ -263,13 +271,13 @@ def _classify(parts: tuple[str, ...], member: Member) -> _Found | str | None:
         return "in an unlabeled/ folder (images without a class)"
     at = next((i for i in range(len(folders) - 1, -1, -1) if split_of(folders[i])), None)
     split = None if at is None else split_of(folders[at])
-    below = folders if at is None else folders[at + 1:]
+    below = folders if at is None else folders[at + 1 :]
     start = 0 if at is None else at + 1
     in_class = find_class(below)
     if in_class is not None:
         label, position = in_class
         key = natural_key("/".join(parts[start:]))
-        return _Found(split, label, "classes", key, folders[:start + position], member)
+        return _Found(split, label, "classes", key, folders[: start + position], member)
     match = LABELLED_NAME.match(base)
     if match is not None:
         return _Found(split, int(match[1]), "course", natural_key(base), folders, member)
@@ -304,21 +312,29 @@ def _add(plan: Plan, split: str, base: str, member: Member, archive: Path) -> No
 
 def _refuse_bombs(plan: Plan, archive: Path) -> None:
     """Refuse, before anything is written, members (or an archive) that inflate far beyond what photos do."""
+
     def refuse(why: str) -> BadArchive:
-        return BadArchive(f"refused {archive.name}: {why}. Food-11 photos are a few hundred kB each and hardly "
-                          "compress, so this is a decompression bomb or not Food-11. Nothing was unpacked.")
+        return BadArchive(
+            f"refused {archive.name}: {why}. Food-11 photos are a few hundred kB each and hardly "
+            "compress, so this is a decompression bomb or not Food-11. Nothing was unpacked."
+        )
 
     for member in (m for split in plan.files.values() for m in split.values()):
         if member.size > MAX_MEMBER:
-            raise refuse(f"member {member.name!r} declares {member.size / 2**20:,.0f} MB "
-                         f"(more than {MAX_MEMBER // 2**20} MB)")
+            raise refuse(
+                f"member {member.name!r} declares {member.size / 2**20:,.0f} MB (more than {MAX_MEMBER // 2**20} MB)"
+            )
         if member.packed is not None and member.size > max(MAX_RATIO * member.packed, _RATIO_FLOOR):
-            raise refuse(f"member {member.name!r} inflates {member.size / max(member.packed, 1):,.0f}:1 "
-                         f"({member.packed:,} bytes to {member.size:,}; more than {MAX_RATIO}:1)")
+            raise refuse(
+                f"member {member.name!r} inflates {member.size / max(member.packed, 1):,.0f}:1 "
+                f"({member.packed:,} bytes to {member.size:,}; more than {MAX_RATIO}:1)"
+            )
     packed = archive.stat().st_size
     if plan.size > max(MAX_RATIO * packed, _RATIO_FLOOR):
-        raise refuse(f"its images inflate {plan.size / packed:,.0f}:1 ({packed:,} bytes to {plan.size:,}; "
-                     f"more than {MAX_RATIO}:1)")
+        raise refuse(
+            f"its images inflate {plan.size / packed:,.0f}:1 ({packed:,} bytes to {plan.size:,}; "
+            f"more than {MAX_RATIO}:1)"
+        )
 
 
 def _check_target(target: Path, splits: list[str], force: bool, note: str = "") -> None:
@@ -340,8 +356,10 @@ def _check_space(target: Path, needed: int) -> None:
     existing = next(p for p in (target, *target.parents) if p.exists())
     free = shutil.disk_usage(existing).free
     if needed > free:
-        raise FetchError(f"unpacking needs {needed / 2**30:.2f} GiB but only {free / 2**30:.2f} GiB are free "
-                         f"at {existing}; free some space or choose another place with --to DIR.")
+        raise FetchError(
+            f"unpacking needs {needed / 2**30:.2f} GiB but only {free / 2**30:.2f} GiB are free "
+            f"at {existing}; free some space or choose another place with --to DIR."
+        )
 
 
 def copy_member(member: Member, dest: Path, archive: Path) -> int:
@@ -351,9 +369,11 @@ def copy_member(member: Member, dest: Path, archive: Path) -> int:
         for block in iter(lambda: src.read(_CHUNK), b""):
             written += len(block)
             if written > member.size:
-                raise BadArchive(f"refused {archive.name}: member {member.name!r} inflates past the "
-                                 f"{member.size:,} bytes it declares (stopped after {written:,}); the archive "
-                                 "is forged or damaged. Nothing was laid out.")
+                raise BadArchive(
+                    f"refused {archive.name}: member {member.name!r} inflates past the "
+                    f"{member.size:,} bytes it declares (stopped after {written:,}); the archive "
+                    "is forged or damaged. Nothing was laid out."
+                )
             dst.write(block)
     return written
 
@@ -391,9 +411,11 @@ def unpack(archive: Archive, plan: Plan, target: Path) -> list[str]:
             extra = sorted(p.name for p in dest.iterdir() if p.name not in files)
             if extra:
                 shown = ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else "")
-                warnings.append(f"{dest} also holds {len(extra)} file(s) that are not in the archive and "
-                                f"were kept: {shown}. Images among them are read as part of the split; "
-                                "move them away if they do not belong.")
+                warnings.append(
+                    f"{dest} also holds {len(extra)} file(s) that are not in the archive and "
+                    f"were kept: {shown}. Images among them are read as part of the split; "
+                    "move them away if they do not belong."
+                )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return warnings
@@ -403,9 +425,16 @@ def unpack(archive: Archive, plan: Plan, target: Path) -> list[str]:
 # The whole job
 
 
-def fetch_food11(source: str | Path, target: Path = DEFAULT_TARGET, sha256: str | None = None,
-                 force: bool = False, keep_archive: bool = False, downloads: Path | None = None,
-                 retries: int = 5, wait: float = 2.0) -> Plan:
+def fetch_food11(
+    source: str | Path,
+    target: Path = DEFAULT_TARGET,
+    sha256: str | None = None,
+    force: bool = False,
+    keep_archive: bool = False,
+    downloads: Path | None = None,
+    retries: int = 5,
+    wait: float = 2.0,
+) -> Plan:
     """Get Food-11 (or the course's ``food/`` folder) from a URL or a local archive into ``target``.
 
     A downloaded archive is kept in ``downloads`` (default ``data/cache/downloads``) until the layout
@@ -419,16 +448,23 @@ def fetch_food11(source: str | Path, target: Path = DEFAULT_TARGET, sha256: str 
     if not source:
         raise FetchError("give the archive: --from path/to/food-11.zip (or an http(s) URL to it).")
     if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
-        raise FetchError(f"--sha256 {sha256!r} is not a sha256 digest: give its 64 hex digits "
-                         "(as `sha256sum FILE` prints them), or leave --sha256 out.")
+        raise FetchError(
+            f"--sha256 {sha256!r} is not a sha256 digest: give its 64 hex digits "
+            "(as `sha256sum FILE` prints them), or leave --sha256 out."
+        )
     target = Path(target).expanduser().resolve()
     downloaded = None
     if is_url(source):
         downloads = Path(downloads) if downloads else paths.CACHE / "downloads"
         archive_path = downloads / download_name(source)
         if not archive_path.exists():  # refuse before a long download, not after it
-            _check_target(target, list(SPLITS), force, note=" (Checked before downloading, for every split "
-                          "folder the archive might hold; an archive of only food/ may need --force here.)")
+            _check_target(
+                target,
+                list(SPLITS),
+                force,
+                note=" (Checked before downloading, for every split "
+                "folder the archive might hold; an archive of only food/ may need --force here.)",
+            )
         if archive_path.exists() and sha256 and sha256_of(archive_path) != sha256.lower():
             print(f"{archive_path} (downloaded before) does not match --sha256; downloading it again")
             archive_path.unlink()
@@ -440,8 +476,10 @@ def fetch_food11(source: str | Path, target: Path = DEFAULT_TARGET, sha256: str 
     else:
         archive_path = Path(source).expanduser()
         if not archive_path.is_file():
-            raise FetchError(f"{archive_path} is not a file (nor an http(s) URL). Give the path to the "
-                             "Food-11 zip or tar.gz, or a URL to it.")
+            raise FetchError(
+                f"{archive_path} is not a file (nor an http(s) URL). Give the path to the "
+                "Food-11 zip or tar.gz, or a URL to it."
+            )
         check_sha256(archive_path, sha256, delete_if_wrong=False)
     try:
         with Archive(archive_path) as archive:
@@ -463,8 +501,11 @@ def summary(target: Path, plan: Plan) -> str:
     """Layout recognised, images per split and per class, what was left out, and the parameters to use."""
     splits = [s for s in SPLITS if s in plan.files]
     counts = {s: Counter(int(LABELLED_NAME.match(b)[1]) for b in plan.files[s]) for s in splits}
-    lines = [f"Food-11 laid out in {target}", *(f"  layout recognised: {name}" for name in sorted(plan.layouts)),
-             f"  {'class':18s}" + "".join(f"{s:>12s}" for s in splits)]
+    lines = [
+        f"Food-11 laid out in {target}",
+        *(f"  layout recognised: {name}" for name in sorted(plan.layouts)),
+        f"  {'class':18s}" + "".join(f"{s:>12s}" for s in splits),
+    ]
     for label, name in enumerate(CLASS_NAMES):
         lines.append(f"  {label:2d} {name:15s}" + "".join(f"{counts[s][label]:12d}" for s in splits))
     lines.append(f"  {'total':18s}" + "".join(f"{sum(counts[s].values()):12d}" for s in splits))
@@ -479,22 +520,24 @@ def summary(target: Path, plan: Plan) -> str:
     observed = "food" if "food" in splits else "evaluation" if "evaluation" in splits else splits[0]
     lines.append(f'  notebooks (parameters cell): data_dir = "{target / observed}"')
     if observed != "food":
-        lines += ["    (on a whole split the notebooks observe the first image of each class; the course's",
-                  "     ten observed images are its food/ folder: fetch its zip the same way)"]
+        lines += [
+            "    (on a whole split the notebooks observe the first image of each class; the course's",
+            "     ten observed images are its food/ folder: fetch its zip the same way)",
+        ]
     if "training" in splits and "validation" in splits:
         lines.append(f"  train:    python -m helpers train --data {target}")
     if "validation" in splits or "evaluation" in splits:
         split = "evaluation" if "evaluation" in splits else "validation"
-        lines.append(f"  evaluate: python -m helpers evaluate --data {target} --split {split} "
-                     "--checkpoint YOUR_CHECKPOINT")
+        lines.append(
+            f"  evaluate: python -m helpers evaluate --data {target} --split {split} --checkpoint YOUR_CHECKPOINT"
+        )
     return "\n".join(lines)
 
 
 def _fetch_cli(args: argparse.Namespace) -> int:
     target = Path(args.to) if args.to else DEFAULT_TARGET
     try:
-        plan = fetch_food11(args.source, target, args.sha256, args.force, args.keep_archive,
-                            retries=args.retries)
+        plan = fetch_food11(args.source, target, args.sha256, args.force, args.keep_archive, retries=args.retries)
     except FetchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -508,18 +551,33 @@ def _fetch_cli(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fetch`` command."""
     p = subparsers.add_parser(
-        "fetch", help="get Food-11 (or the course's food/ folder) from a URL or a local archive",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "fetch",
+        help="get Food-11 (or the course's food/ folder) from a URL or a local archive",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("dataset", choices=["food11"], help="the data set to get")
-    p.add_argument("--from", dest="source", required=True, metavar="URL_OR_ARCHIVE",
-                   help="http(s) URL of the archive, or the path of a zip / tar(.gz) you have")
+    p.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL_OR_ARCHIVE",
+        help="http(s) URL of the archive, or the path of a zip / tar(.gz) you have",
+    )
     p.add_argument("--to", metavar="DIR", help=f"where to lay it out (default: {DEFAULT_TARGET})")
     p.add_argument("--sha256", metavar="HEX", help="expected sha256 of the archive (checked when given)")
-    p.add_argument("--force", action="store_true",
-                   help="add to split folders that already hold files (same-named images are replaced, "
-                        "nothing is deleted)")
-    p.add_argument("--keep-archive", action="store_true",
-                   help="keep a downloaded archive in data/cache/downloads after unpacking")
-    p.add_argument("--retries", type=int, default=5,
-                   help="retries in a row without progress when the connection breaks (default 5)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="add to split folders that already hold files (same-named images are replaced, nothing is deleted)",
+    )
+    p.add_argument(
+        "--keep-archive", action="store_true", help="keep a downloaded archive in data/cache/downloads after unpacking"
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=5,
+        help="retries in a row without progress when the connection breaks (default 5)",
+    )
     p.set_defaults(func=_fetch_cli)

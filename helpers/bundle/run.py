@@ -31,8 +31,14 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "03_smooth_grad": {"samples": 8},
         "04_filter_explanation": {"iterations": 5},
         "05_integrated_gradients": {"steps": 5, "more_steps": 10},
-        "08_evaluating_explanations": {"per_class": 1, "smoothgrad_samples": 4, "ig_steps": 4, "lime_samples": 30,
-                                       "curve_steps": 5, "sanity_images": 1},
+        "08_evaluating_explanations": {
+            "per_class": 1,
+            "smoothgrad_samples": 4,
+            "ig_steps": 4,
+            "lime_samples": 30,
+            "curve_steps": 5,
+            "sanity_images": 1,
+        },
     },
 }
 
@@ -69,7 +75,8 @@ def save_figures(executed: Path, folder: Path) -> int:
                 count += 1
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / f"{executed.stem}_cell{index:02d}_{count}.png").write_bytes(
-                    base64.b64decode(data["image/png"]))
+                    base64.b64decode(data["image/png"])
+                )
     return count
 
 
@@ -89,13 +96,21 @@ def parameters_for(chosen: list[Path], parameters: dict[str, Any]) -> dict[str, 
     unknown = sorted(set(parameters) - set().union(*declared.values()))
     if unknown:
         known = ", ".join(sorted(set().union(*declared.values())))
-        raise ValueError(f"no notebook among {', '.join(declared)} declares the parameter(s) {', '.join(unknown)}; "
-                         f"their parameters cells declare: {known}.")
+        raise ValueError(
+            f"no notebook among {', '.join(declared)} declares the parameter(s) {', '.join(unknown)}; "
+            f"their parameters cells declare: {known}."
+        )
     return {name: {k: v for k, v in parameters.items() if k in names} for name, names in declared.items()}
 
 
-def run(pattern: str = "*", out: Path = paths.BUILD, profile: str = "course",
-        parameters: dict[str, Any] | None = None, kernel: str = "python3", timeout: int = 1800) -> list[Outcome]:
+def run(
+    pattern: str = "*",
+    out: Path = paths.BUILD,
+    profile: str = "course",
+    parameters: dict[str, Any] | None = None,
+    kernel: str = "python3",
+    timeout: int = 1800,
+) -> list[Outcome]:
     """Execute the notebooks matching ``pattern`` into ``out``; return one Outcome each."""
     import papermill
 
@@ -115,16 +130,26 @@ def run(pattern: str = "*", out: Path = paths.BUILD, profile: str = "course",
         print(f"running {source.name}{note} ...", flush=True)
         started = time.perf_counter()
         try:
-            papermill.execute_notebook(str(source), str(target), parameters=params, kernel_name=kernel,
-                                       cwd=str(paths.NOTEBOOKS), progress_bar=False,
-                                       execution_timeout=timeout, kernel_manager_class=manager)
+            papermill.execute_notebook(
+                str(source),
+                str(target),
+                parameters=params,
+                kernel_name=kernel,
+                cwd=str(paths.NOTEBOOKS),
+                progress_bar=False,
+                execution_timeout=timeout,
+                kernel_manager_class=manager,
+            )
             outcome = Outcome(source.stem, True, time.perf_counter() - started)
         except Exception as err:  # papermill's PapermillExecutionError, timeouts, kernel deaths
             outcome = Outcome(source.stem, False, time.perf_counter() - started, str(err).strip().splitlines()[-1])
         if target.exists():
             outcome.figures = save_figures(target, out / "figures")
-        print(f"  {'ok' if outcome.ok else 'FAILED'} in {outcome.seconds:.1f} s"
-              + (f": {outcome.error}" if outcome.error else ""), flush=True)
+        print(
+            f"  {'ok' if outcome.ok else 'FAILED'} in {outcome.seconds:.1f} s"
+            + (f": {outcome.error}" if outcome.error else ""),
+            flush=True,
+        )
         outcomes.append(outcome)
     print("writing the lesson pages and index.html ...", flush=True)
     build_site(out, outcomes, profile)
@@ -152,14 +177,28 @@ def _cli(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``run`` command."""
-    p = subparsers.add_parser("run", help="execute the notebooks headless into build/",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "run",
+        help="execute the notebooks headless into build/",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--notebooks", default="*", help="glob of notebook names, e.g. '0[0-2]*' (default: all)")
     p.add_argument("--out", default=str(paths.BUILD), help="output folder (default: build/)")
-    p.add_argument("--profile", choices=sorted(PROFILES), default="course",
-                   help="course = the course's defaults; quick = reduced sample counts")
-    p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a notebook parameter (JSON value), e.g. -p device=\"cpu\"; passed only to "
-                        "the notebooks whose parameters cell declares it")
+    p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="course",
+        help="course = the course's defaults; quick = reduced sample counts",
+    )
+    p.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help='override a notebook parameter (JSON value), e.g. -p device="cpu"; passed only to '
+        "the notebooks whose parameters cell declares it",
+    )
     p.add_argument("--timeout", type=int, default=1800, help="seconds per cell before giving up")
     p.set_defaults(func=_cli)

@@ -223,16 +223,38 @@ def read_lesson(nb: Any, outcome: Outcome) -> Lesson:
     title = plain(title_cell.lstrip()[2:].splitlines()[0]) if title_cell else outcome.notebook
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     questions = sorted({int(n) for n in ANSWER_CALL.findall(code)})
-    png = next((o["data"]["image/png"] for c in nb.cells if c.cell_type == "code"
-                for o in c.get("outputs", []) if "image/png" in o.get("data", {})), None)
-    return Lesson(outcome.notebook, title, summary_of(title_cell), questions,
-                  thumbnail(base64.b64decode(png)) if png else "", outcome.ok, outcome.seconds, outcome.error)
+    png = next(
+        (
+            o["data"]["image/png"]
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+            if "image/png" in o.get("data", {})
+        ),
+        None,
+    )
+    return Lesson(
+        outcome.notebook,
+        title,
+        summary_of(title_cell),
+        questions,
+        thumbnail(base64.b64decode(png)) if png else "",
+        outcome.ok,
+        outcome.seconds,
+        outcome.error,
+    )
 
 
 def printed_lines(nb: Any) -> list[str]:
     """Every line a notebook's code cells printed (stdout and stderr), stripped."""
-    return [line.strip() for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
-            if output.get("output_type") == "stream" for line in output.get("text", "").splitlines()]
+    return [
+        line.strip()
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+        for line in output.get("text", "").splitlines()
+    ]
 
 
 def used_by(notebooks: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
@@ -303,8 +325,10 @@ def nav_bar(lessons: Sequence[Lesson], i: int) -> str:
     """Previous / contents / next links of lesson ``i``."""
     prev = link(lessons[i - 1], f"← {lessons[i - 1].title}", "prev") if i > 0 else ""
     after = link(lessons[i + 1], f"{lessons[i + 1].title} →", "next") if i + 1 < len(lessons) else ""
-    return (f'<nav class="site-bar top" aria-label="lessons"><span class="prev">{prev}</span>'
-            f'<a class="contents" href="index.html">Contents</a><span class="next">{after}</span></nav>')
+    return (
+        f'<nav class="site-bar top" aria-label="lessons"><span class="prev">{prev}</span>'
+        f'<a class="contents" href="index.html">Contents</a><span class="next">{after}</span></nav>'
+    )
 
 
 def sidebar(lessons: Sequence[Lesson], i: int) -> str:
@@ -313,12 +337,20 @@ def sidebar(lessons: Sequence[Lesson], i: int) -> str:
     for j, lesson in enumerate(lessons):
         inner = ""
         if j == i and lesson.headings:
-            inner = "<ul>" + "".join(f'<li class="h{level}"><a href="#{html.escape(ids)}">{html.escape(text)}</a></li>'
-                                     for level, ids, text in lesson.headings) + "</ul>"
+            inner = (
+                "<ul>"
+                + "".join(
+                    f'<li class="h{level}"><a href="#{html.escape(ids)}">{html.escape(text)}</a></li>'
+                    for level, ids, text in lesson.headings
+                )
+                + "</ul>"
+            )
         current = ' class="current" aria-current="page"' if j == i else ""
         items.append(f"<li{current}>{link(lesson, lesson.title)}{inner}</li>")
-    return (f'<aside class="site-sidebar" aria-label="contents"><a class="course" href="index.html">'
-            f'{html.escape(TITLE)}</a><ol>{"".join(items)}</ol></aside>')
+    return (
+        f'<aside class="site-sidebar" aria-label="contents"><a class="course" href="index.html">'
+        f"{html.escape(TITLE)}</a><ol>{''.join(items)}</ol></aside>"
+    )
 
 
 def render_lesson(nb: Any, lessons: Sequence[Lesson], i: int, out: Path) -> Path:
@@ -328,8 +360,11 @@ def render_lesson(nb: Any, lessons: Sequence[Lesson], i: int, out: Path) -> Path
 
     lesson = lessons[i]
     nb.metadata["title"] = f"{lesson.title} · hw9-xai"
-    exporter = HTMLExporter(embed_images=True, template_file="lesson.html.j2",
-                            extra_loaders=[DictLoader({"lesson.html.j2": LESSON_TEMPLATE})])
+    exporter = HTMLExporter(
+        embed_images=True,
+        template_file="lesson.html.j2",
+        extra_loaders=[DictLoader({"lesson.html.j2": LESSON_TEMPLATE})],
+    )
     page, _ = exporter.from_notebook_node(nb, resources={"site_css": CSS, "site_bar": nav_bar(lessons, i)})
     lesson.headings = Headings(page).found
     path = out / lesson.page
@@ -339,29 +374,40 @@ def render_lesson(nb: Any, lessons: Sequence[Lesson], i: int, out: Path) -> Path
 
 def lesson_card(lesson: Lesson) -> str:
     """One lesson on the front page."""
-    figure = (f'<img src="{lesson.thumbnail}" alt="the first figure of {html.escape(lesson.title)}">'
-              if lesson.thumbnail else '<div class="nofigure">no figure</div>')
+    figure = (
+        f'<img src="{lesson.thumbnail}" alt="the first figure of {html.escape(lesson.title)}">'
+        if lesson.thumbnail
+        else '<div class="nofigure">no figure</div>'
+    )
     if lesson.page and lesson.thumbnail:
         figure = f'<a href="{lesson.page}" tabindex="-1">{figure}</a>'
     q = lesson.questions
-    asks = (f"{len(q)} question{'s' * (len(q) != 1)} (Q{q[0]}{f'–Q{q[-1]}' if len(q) > 1 else ''})"
-            if q else "no questions")
+    asks = (
+        f"{len(q)} question{'s' * (len(q) != 1)} (Q{q[0]}{f'–Q{q[-1]}' if len(q) > 1 else ''})" if q else "no questions"
+    )
     status = '<span class="status ok">ran ok</span>' if lesson.ok else '<span class="status bad">failed</span>'
     error = f'<p class="error">{html.escape(lesson.error[:300])}</p>' if lesson.error else ""
-    return (f'<li class="lesson" data-notebook="{lesson.stem}">{figure}<div class="text">'
-            f"<h2>{link(lesson, lesson.title)}</h2>"
-            f'<p class="summary">{html.escape(lesson.summary)}</p>{error}'
-            f'<div class="meta"><span class="questions">{asks}</span>{status}'
-            f'<span class="time">{lesson.seconds:.1f} s</span></div></div></li>')
+    return (
+        f'<li class="lesson" data-notebook="{lesson.stem}">{figure}<div class="text">'
+        f"<h2>{link(lesson, lesson.title)}</h2>"
+        f'<p class="summary">{html.escape(lesson.summary)}</p>{error}'
+        f'<div class="meta"><span class="questions">{asks}</span>{status}'
+        f'<span class="time">{lesson.seconds:.1f} s</span></div></div></li>'
+    )
 
 
 def render_index(lessons: Sequence[Lesson], used: dict[str, dict[str, list[str]]], out: Path, profile: str) -> Path:
     """``index.html``: the course's front page."""
     rows = [("profile", f"{profile}" + (" (reduced sample counts)" if profile == "quick" else ""), "")]
-    rows += [(what, value, f"lesson{'s' * (len(stems) > 1)} {lesson_numbers(stems)}")
-             for what, values in used.items() for value, stems in values.items()]
-    build = "".join(f'<dt>{html.escape(k)}</dt><dd>{html.escape(v)}{f" <span class=where>({w})</span>" if w else ""}'
-                    "</dd>" for k, v, w in rows)
+    rows += [
+        (what, value, f"lesson{'s' * (len(stems) > 1)} {lesson_numbers(stems)}")
+        for what, values in used.items()
+        for value, stems in values.items()
+    ]
+    build = "".join(
+        f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}{f' <span class=where>({w})</span>' if w else ''}</dd>"
+        for k, v, w in rows
+    )
     asked = sum(len(lesson.questions) for lesson in lessons)
     failed = sum(not lesson.ok for lesson in lessons)
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">

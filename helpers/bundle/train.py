@@ -57,7 +57,7 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 64) -> tor
     model.eval()
     predicted = []
     for start in range(0, len(images), batch_size):
-        batch = images[start:start + batch_size].to(device)
+        batch = images[start : start + batch_size].to(device)
         batch = batch.float() / 255 if batch.dtype == torch.uint8 else batch
         predicted.append(model(batch).argmax(1).cpu())
     model.train(was_training)
@@ -110,7 +110,7 @@ def train(
         bar = tqdm(range(0, len(order), batch_size), desc=f"epoch {epoch + 1}/{epochs}")
         total, seen = 0.0, 0
         for start in bar:
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             x = train_x[idx].to(dev).float() / 255
             flip = torch.from_numpy(rng.random(len(idx)) < 0.5).to(dev)
             x = torch.where(flip[:, None, None, None], x.flip(3), x)  # horizontal flip augmentation
@@ -124,14 +124,17 @@ def train(
         print(f"epoch {epoch + 1}: train loss {total / seen:.3f}, validation accuracy {val:.1%}")
         if val >= best:
             best = val
-            save_checkpoint(out, model, epoch=epoch, optimizer_state_dict=optimizer.state_dict(),
-                            val_accuracy=val)
+            save_checkpoint(out, model, epoch=epoch, optimizer_state_dict=optimizer.state_dict(), val_accuracy=val)
     print(f"best validation accuracy {best:.1%}; checkpoint: {out}")
     return best
 
 
-def evaluate(data: str | Path | None = None, checkpoint: str | Path | None = None,
-             split: str = "validation", device: str = "auto") -> float:
+def evaluate(
+    data: str | Path | None = None,
+    checkpoint: str | Path | None = None,
+    split: str = "validation",
+    device: str = "auto",
+) -> float:
     """Print and return the accuracy of a checkpoint on one split, naming the data and checkpoint used."""
     folder = resolve_split(data, split)
     model = load_model(checkpoint, device)
@@ -151,8 +154,18 @@ def evaluate(data: str | Path | None = None, checkpoint: str | Path | None = Non
 def _train_cli(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
-        train(args.data, args.out, tuple(args.widths), args.hidden, args.epochs, args.batch_size, args.lr,
-              args.seed, args.device, args.resume)
+        train(
+            args.data,
+            args.out,
+            tuple(args.widths),
+            args.hidden,
+            args.epochs,
+            args.batch_size,
+            args.lr,
+            args.seed,
+            args.device,
+            args.resume,
+        )
     except DataError as err:
         print(f"error: {err}")
         return 1
@@ -164,8 +177,9 @@ def _evaluate_cli(args: argparse.Namespace) -> int:
     try:
         if args.explanations:
             if args.data is not None:
-                raise ValueError("--explanations measures on the embedded data (it needs food masks); "
-                                 "leave out --data.")
+                raise ValueError(
+                    "--explanations measures on the embedded data (it needs food masks); leave out --data."
+                )
             from helpers.bundle.explanation_quality import measure
 
             print(measure(args.checkpoint, args.per_class, args.smoothgrad_samples, args.device))
@@ -179,12 +193,21 @@ def _evaluate_cli(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``train`` and ``evaluate`` commands."""
-    p = subparsers.add_parser("train", help="train the classifier (default: the embedded checkpoint)",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "train",
+        help="train the classifier (default: the embedded checkpoint)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--data", help="Food-11 root (with training/ and validation/); default: embedded data")
     p.add_argument("--out", default=str(paths.EMBEDDED_CHECKPOINT), help="checkpoint to write (course format)")
-    p.add_argument("--widths", type=int, nargs=5, default=list(EMBEDDED_WIDTHS),
-                   help="channels of the five stages; the course model is 128 128 256 512 512")
+    p.add_argument(
+        "--widths",
+        type=int,
+        nargs=5,
+        default=list(EMBEDDED_WIDTHS),
+        help="channels of the five stages; the course model is 128 128 256 512 512",
+    )
     p.add_argument("--hidden", type=int, default=EMBEDDED_HIDDEN, help="fc hidden units (course: 1024)")
     p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--batch-size", type=int, default=16)
@@ -194,17 +217,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="continue from --out (epoch, optimizer, weights)")
     p.set_defaults(func=_train_cli)
 
-    e = subparsers.add_parser("evaluate", help="accuracy of a checkpoint on a split",
-                              description="Print the accuracy of a checkpoint, with the data and checkpoint used.")
+    e = subparsers.add_parser(
+        "evaluate",
+        help="accuracy of a checkpoint on a split",
+        description="Print the accuracy of a checkpoint, with the data and checkpoint used.",
+    )
     e.add_argument("--data", help="Food-11 root or a folder of images; default: embedded data")
     e.add_argument("--checkpoint", help="checkpoint file; default: the embedded one")
     e.add_argument("--split", default="validation", help="training, validation or evaluation")
     e.add_argument("--device", default="auto")
-    e.add_argument("--explanations", action="store_true",
-                   help="measure the explanations instead (LIME, saliency, SmoothGrad, IG, filters, backgrounds) "
-                        "with the course's parameters against their targets, on the embedded data")
-    e.add_argument("--per-class", type=int, default=40,
-                   help="with --explanations: validation images per class (40 = the whole split)")
-    e.add_argument("--smoothgrad-samples", type=int, default=500,
-                   help="with --explanations: SmoothGrad's noisy copies per validation image (course: 500)")
+    e.add_argument(
+        "--explanations",
+        action="store_true",
+        help="measure the explanations instead (LIME, saliency, SmoothGrad, IG, filters, backgrounds) "
+        "with the course's parameters against their targets, on the embedded data",
+    )
+    e.add_argument(
+        "--per-class",
+        type=int,
+        default=40,
+        help="with --explanations: validation images per class (40 = the whole split)",
+    )
+    e.add_argument(
+        "--smoothgrad-samples",
+        type=int,
+        default=500,
+        help="with --explanations: SmoothGrad's noisy copies per validation image (course: 500)",
+    )
     e.set_defaults(func=_evaluate_cli)

@@ -66,8 +66,15 @@ class Batchable:
 
 def tokenize(tokenizer, items: Sequence[QAItem], max_length: int = MAX_LENGTH) -> Batchable:
     """Question + context pairs, padded, with the answer's first and last token."""
-    enc = tokenizer([x.question for x in items], [x.context for x in items], truncation="only_second",
-                    max_length=max_length, padding="longest", return_offsets_mapping=True, return_tensors="pt")
+    enc = tokenizer(
+        [x.question for x in items],
+        [x.context for x in items],
+        truncation="only_second",
+        max_length=max_length,
+        padding="longest",
+        return_offsets_mapping=True,
+        return_tensors="pt",
+    )
     starts, ends = [], []
     for i, x in enumerate(items):
         first = enc.char_to_token(i, x.answer_start, sequence_index=1)
@@ -106,8 +113,10 @@ def predict(bert: LoadedBert, items: Sequence[QAItem], batch_size: int = 64) -> 
         out = bert.model(**{k: v.to(bert.device) for k, v in inputs.items()})
         starts, ends = best_spans(out.start_logits.float().cpu(), out.end_logits.float().cpu(), context)
         offsets = data.offsets[index]
-        answers += [items[int(i)].context[int(offsets[k, s, 0]):int(offsets[k, e, 1])]
-                    for k, (i, s, e) in enumerate(zip(index, starts, ends, strict=True))]
+        answers += [
+            items[int(i)].context[int(offsets[k, s, 0]) : int(offsets[k, e, 1])]
+            for k, (i, s, e) in enumerate(zip(index, starts, ends, strict=True))
+        ]
     return answers
 
 
@@ -119,8 +128,9 @@ def evaluate(bert: LoadedBert, items: Sequence[QAItem]) -> QAScores:
         scores[item.kind].append((exact_match(answer, item.answer), f1_score(answer, item.answer)))
     every = [s for kind in scores.values() for s in kind]
     mean = lambda pairs, k: 100 * sum(p[k] for p in pairs) / len(pairs)  # noqa: E731
-    return QAScores(mean(every, 0), mean(every, 1), len(every),
-                    {kind: (mean(v, 0), mean(v, 1)) for kind, v in scores.items()})
+    return QAScores(
+        mean(every, 0), mean(every, 1), len(every), {kind: (mean(v, 0), mean(v, 1)) for kind, v in scores.items()}
+    )
 
 
 def _schedule(step: int, steps: int, warmup: int) -> float:
@@ -155,11 +165,15 @@ def fine_tune(steps: int = 300, batch_size: int = 16, lr: float = 1e-3, seed: in
         scheduler.step()
         progress.set_postfix(loss=f"{loss.item():.3f}")
     head = model.base_model.model.qa_outputs
-    return {"format": FORMAT, "base": PACKAGED_ID, "base_revision": PACKAGED_REVISION,
-            "lora": {**LORA, "target_modules": list(LORA["target_modules"])},
-            "adapter": {k: v.detach().clone() for k, v in get_peft_model_state_dict(model).items()},
-            "span_head": {k: v.detach().clone() for k, v in head.state_dict().items()},
-            "training": {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}}
+    return {
+        "format": FORMAT,
+        "base": PACKAGED_ID,
+        "base_revision": PACKAGED_REVISION,
+        "lora": {**LORA, "target_modules": list(LORA["target_modules"])},
+        "adapter": {k: v.detach().clone() for k, v in get_peft_model_state_dict(model).items()},
+        "span_head": {k: v.detach().clone() for k, v in head.state_dict().items()},
+        "training": {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed},
+    }
 
 
 def save(payload: dict, path: Path) -> str:
@@ -183,29 +197,41 @@ def _train_qa_cli(args: argparse.Namespace) -> int:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     out = Path(args.out)
     digest = save(payload, out)
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) after {seconds:.0f} s of training ({cpu:.0f} s of CPU "
-          f"time) on {torch.get_num_threads()} CPU thread(s); SHA-256 {digest}")
+    print(
+        f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) after {seconds:.0f} s of training ({cpu:.0f} s of CPU "
+        f"time) on {torch.get_num_threads()} CPU thread(s); SHA-256 {digest}"
+    )
     if digest != ADAPTER_SHA256:
         print("  this differs from helpers/qa.py ADAPTER_SHA256: record it there to ship this file.")
     bert = load_bundle_qa("cpu", out, digest)
     print(evaluate(bert, make_examples(check_int("--eval-examples", args.eval_examples, 7), "heldout", args.seed)))
     print("the course's three examples (never in the training data):")
     for example in QA["en"]:
-        print(f"  {example.name}: {example.question} -> {predict_span(bert, example.question, example.context)!r}"
-              f" (expected {example.answer!r})")
+        print(
+            f"  {example.name}: {example.question} -> {predict_span(bert, example.question, example.context)!r}"
+            f" (expected {example.answer!r})"
+        )
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``train-qa`` command."""
-    p = subparsers.add_parser("train-qa", help="fine-tune the packaged MiniLM for extractive QA (LoRA + span head)",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "train-qa",
+        help="fine-tune the packaged MiniLM for extractive QA (LoRA + span head)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--out", default=str(ADAPTER_FILE), help="adapter file to write")
     p.add_argument("--steps", type=int, default=300, help="training steps (one batch of new examples each)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of AdamW (linear warm-up and decay)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-examples", type=int, default=700, help="held-out examples to score")
-    p.add_argument("--threads", type=int, default=1,
-                   help="CPU threads (default 1: the same file on every run, and on 2 shared cores no slower)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads (default 1: the same file on every run, and on 2 shared cores no slower)",
+    )
     p.set_defaults(func=_train_qa_cli)

@@ -56,12 +56,25 @@ FOOD_MARGIN = 0.02
 
 #: The course's parameters, as the notebooks' parameters cells hold them (a test compares the two).
 COURSE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "01_lime": {"num_samples": 1000, "num_segments": 200, "compactness": 1.0, "sigma": 1.0,
-                "num_features": 11, "min_weight": 0.05, "seed": 0},
+    "01_lime": {
+        "num_samples": 1000,
+        "num_segments": 200,
+        "compactness": 1.0,
+        "sigma": 1.0,
+        "num_features": 11,
+        "min_weight": 0.05,
+        "seed": 0,
+    },
     "02_saliency_map": {"mode": "loss"},
     "03_smooth_grad": {"samples": 500, "noise_level": 0.4, "seed": 0},
-    "04_filter_explanation": {"cnnid": 6, "filterid": 0, "iterations": 100, "lr": 0.1,
-                              "deep_cnnid": 23, "contour_cnnid": 15},
+    "04_filter_explanation": {
+        "cnnid": 6,
+        "filterid": 0,
+        "iterations": 100,
+        "lr": 0.1,
+        "deep_cnnid": 23,
+        "contour_cnnid": 15,
+    },
     "05_integrated_gradients": {"steps": 10, "more_steps": 100},
 }
 
@@ -180,7 +193,8 @@ def rule_q16(activation: Where) -> str:
     """Activation #1 at cnnid 15: the densest of outline (A), inside (B), background (C); D when none
     reaches :data:`LIFT`."""
     return {"outline": "A", "inside": "B", "background": "C", None: "D"}[
-        densest(activation, ("outline", "inside", "background"))]
+        densest(activation, ("outline", "inside", "background"))
+    ]
 
 
 def rule_q18(attribution: Where) -> str:
@@ -244,8 +258,9 @@ def run_course_methods(obs=None, progress: bool = False) -> CourseRun:
     picked = list(LIME_IMAGES)
     lime = lime_explain(model, images[picked], labels[picked], **COURSE_DEFAULTS["01_lime"], progress=progress)
     plain = saliency(model, images, labels, **COURSE_DEFAULTS["02_saliency_map"])
-    smooth = normalize_maps(smoothgrad(model, images, labels, **COURSE_DEFAULTS["03_smooth_grad"],
-                                       normalize=False, progress=progress))
+    smooth = normalize_maps(
+        smoothgrad(model, images, labels, **COURSE_DEFAULTS["03_smooth_grad"], normalize=False, progress=progress)
+    )
     ig_args = COURSE_DEFAULTS["05_integrated_gradients"]
     ig = integrated_gradients(model, images, labels, steps=ig_args["steps"])
     finer = integrated_gradients(model, images, labels, steps=ig_args["more_steps"])
@@ -285,15 +300,30 @@ def measure_embedded(obs=None, progress: bool = False, run: CourseRun | None = N
 
     f = COURSE_DEFAULTS["04_filter_explanation"]
     out[14] = model.cnn[f["cnnid"]]
-    out[15] = compare_layers(filter_activation(model, images, f["cnnid"], f["filterid"]),
-                             filter_activation(model, images, f["deep_cnnid"], f["filterid"]))
+    out[15] = compare_layers(
+        filter_activation(model, images, f["cnnid"], f["filterid"]),
+        filter_activation(model, images, f["deep_cnnid"], f["filterid"]),
+    )
     contour = filter_activation(model, images, f["contour_cnnid"], f["filterid"])
     out[16] = where(upsample(contour)[1], regions_of(obs, 1))
     return out
 
 
-RULES = {1: rule_q1, 2: lambda counts: rule_q2(*counts), 4: rule_q4, 7: rule_q7, 8: rule_q8, 9: rule_q9,
-         11: rule_q11, 12: rule_q12, 14: rule_q14, 15: rule_q15, 16: rule_q16, 18: rule_q18, 19: rule_q19}
+RULES = {
+    1: rule_q1,
+    2: lambda counts: rule_q2(*counts),
+    4: rule_q4,
+    7: rule_q7,
+    8: rule_q8,
+    9: rule_q9,
+    11: rule_q11,
+    12: rule_q12,
+    14: rule_q14,
+    15: rule_q15,
+    16: rule_q16,
+    18: rule_q18,
+    19: rule_q19,
+}
 
 
 def derive_embedded_key(obs=None, progress: bool = False, run: CourseRun | None = None) -> dict[int, str]:
@@ -306,7 +336,10 @@ def derive_embedded_key(obs=None, progress: bool = False, run: CourseRun | None 
 
 def write_embedded_key(obs=None, progress: bool = True) -> Path:
     """Derive the embedded key and store it in ``data/keys/embedded.json`` (other questions' entries kept)."""
-    return write_key("embedded", "embedded",
-                     "Embedded synthetic data and checkpoint; questions 1-20 derived by helpers.instructor.cnn_key "
-                     "from measurements with the course's default parameters.",
-                     derive_embedded_key(obs, progress))
+    return write_key(
+        "embedded",
+        "embedded",
+        "Embedded synthetic data and checkpoint; questions 1-20 derived by helpers.instructor.cnn_key "
+        "from measurements with the course's default parameters.",
+        derive_embedded_key(obs, progress),
+    )

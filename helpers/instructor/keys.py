@@ -25,8 +25,18 @@ from helpers.questions import check, normalize, questions
 KEYS_DIR = paths.DATA / "keys"
 NAMED_KEYS = ("course", "embedded")
 
-__all__ = ["KEYS_DIR", "NAMED_KEYS", "AnswerKeyError", "key_path", "letters", "load_key", "normalize",
-           "read_key", "read_keys", "write_key"]
+__all__ = [
+    "KEYS_DIR",
+    "NAMED_KEYS",
+    "AnswerKeyError",
+    "key_path",
+    "letters",
+    "load_key",
+    "normalize",
+    "read_key",
+    "read_keys",
+    "write_key",
+]
 
 
 class AnswerKeyError(ValueError):
@@ -78,8 +88,14 @@ def load_key(name_or_path: str | Path) -> dict[str, Any]:
     """
     path = key_path(name_or_path)
     if not path.is_file():
-        hint = (" The course and embedded keys are written by the notebooks' author into data/keys/;"
-                " until then pass --key PATH to a key file.") if str(name_or_path) in NAMED_KEYS else ""
+        hint = (
+            (
+                " The course and embedded keys are written by the notebooks' author into data/keys/;"
+                " until then pass --key PATH to a key file."
+            )
+            if str(name_or_path) in NAMED_KEYS
+            else ""
+        )
         raise AnswerKeyError(f"answer key {path} not found.{hint}")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -87,20 +103,29 @@ def load_key(name_or_path: str | Path) -> dict[str, Any]:
         raise AnswerKeyError(f"answer key {path} is not valid JSON ({err}); fix the file.") from err
     entries = raw.get("questions") if isinstance(raw, dict) else None
     if not isinstance(entries, dict) or not entries:
-        raise AnswerKeyError(f'answer key {path} needs a non-empty "questions" object: '
-                             '{"questions": {"1": {"answer": "B", "points": 1}, ...}}.')
-    parsed = {int(name): _entry(f"answer key {path}, question {name!r}", name, entry)
-              for name, entry in entries.items()}
-    return {"dataset": str(raw.get("dataset", path.stem)), "description": str(raw.get("description", "")),
-            "path": str(path), "questions": dict(sorted(parsed.items()))}
+        raise AnswerKeyError(
+            f'answer key {path} needs a non-empty "questions" object: '
+            '{"questions": {"1": {"answer": "B", "points": 1}, ...}}.'
+        )
+    parsed = {
+        int(name): _entry(f"answer key {path}, question {name!r}", name, entry) for name, entry in entries.items()
+    }
+    return {
+        "dataset": str(raw.get("dataset", path.stem)),
+        "description": str(raw.get("description", "")),
+        "path": str(path),
+        "questions": dict(sorted(parsed.items())),
+    }
 
 
 def _entry(where: str, name: str, entry: Any) -> dict[str, Any]:
     """One validated key entry ``{"answer": letters, "points": float}``; raises AnswerKeyError."""
     table = questions()
     if not str(name).isdigit() or int(name) not in table:
-        raise AnswerKeyError(f"{where}: no such question in data/questions.json (questions are "
-                             f"{min(table)}..{max(table)}); remove it or add the question.")
+        raise AnswerKeyError(
+            f"{where}: no such question in data/questions.json (questions are "
+            f"{min(table)}..{max(table)}); remove it or add the question."
+        )
     if not isinstance(entry, dict) or not isinstance(entry.get("answer"), str):
         raise AnswerKeyError(f'{where}: write it as {{"answer": "B", "points": 1}}.')
     try:
@@ -108,8 +133,7 @@ def _entry(where: str, name: str, entry: Any) -> dict[str, Any]:
     except ValueError as err:
         raise AnswerKeyError(f"{where}: {err}") from err
     points = entry.get("points")
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0 \
-            or not math.isfinite(points):
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0 or not math.isfinite(points):
         raise AnswerKeyError(f'{where}: "points" must be a positive number, got {points!r}.')
     return {"answer": picked, "points": float(points)}
 
@@ -119,11 +143,12 @@ def write_key(name: str, dataset: str, description: str | None, answers: dict[in
     there are kept, and so is the file's description when ``description`` is None."""
     path = key_path(name)
     old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"questions": {}}
-    merged = {**{int(k): v for k, v in old["questions"].items()},
-              **{n: {"answer": normalize(a), "points": 1} for n, a in answers.items()}}
+    merged = {
+        **{int(k): v for k, v in old["questions"].items()},
+        **{n: {"answer": normalize(a), "points": 1} for n, a in answers.items()},
+    }
     if description is None:
         description = old.get("description", "")
-    out = {"dataset": dataset, "description": description,
-           "questions": {str(n): merged[n] for n in sorted(merged)}}
+    out = {"dataset": dataset, "description": description, "questions": {str(n): merged[n] for n in sorted(merged)}}
     write_atomic(path, json.dumps(out, indent=1, ensure_ascii=False) + "\n")
     return path

@@ -42,8 +42,16 @@ from helpers.instructor.keys import letters, normalize, read_keys
 #: Instructor-only: the whole subpackage (grading, this file, the keys and their derivation).
 INSTRUCTOR_PACKAGE = "instructor"
 INSTRUCTOR_TAG = "instructor"
-TOP_LEVEL_FILES = ("README.md", "LICENSE", "LICENSE.md", "requirements.txt", "environment.yml",
-                   "pyproject.toml", "Makefile", ".gitignore")
+TOP_LEVEL_FILES = (
+    "README.md",
+    "LICENSE",
+    "LICENSE.md",
+    "requirements.txt",
+    "environment.yml",
+    "pyproject.toml",
+    "Makefile",
+    ".gitignore",
+)
 EXCLUDED_DATA = ("keys", "cache")
 MARKER = ".hw9-student-release"
 #: A file is a leak when at least this many of the question/answer pairs in it agree with a key ...
@@ -131,8 +139,9 @@ def copy_bundle(root: Path, target: Path) -> list[Path]:
     return copied
 
 
-def build_release(out_dir: Path, root: Path = paths.ROOT, force: bool = False,
-                  extra_keys: Sequence[dict[str, Any]] = ()) -> list[Path]:
+def build_release(
+    out_dir: Path, root: Path = paths.ROOT, force: bool = False, extra_keys: Sequence[dict[str, Any]] = ()
+) -> list[Path]:
     """Build the student bundle at ``out_dir``; raise ReleaseError (and leave nothing) on any leak.
 
     Keys to look for: every ``data/keys/*.json`` under ``root`` plus ``extra_keys`` (key-file dicts).
@@ -145,8 +154,10 @@ def build_release(out_dir: Path, root: Path = paths.ROOT, force: bool = False,
         if not force:
             raise ReleaseError(f"{out_dir} already exists; pass --force to replace it.")
         if not (out_dir / MARKER).is_file():
-            raise ReleaseError(f"{out_dir} exists and is not a release built by this command (no "
-                               f"{MARKER}); remove it yourself or choose another folder.")
+            raise ReleaseError(
+                f"{out_dir} exists and is not a release built by this command (no "
+                f"{MARKER}); remove it yourself or choose another folder."
+            )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.building-"))
     try:
@@ -156,8 +167,10 @@ def build_release(out_dir: Path, root: Path = paths.ROOT, force: bool = False,
         keys = [*read_keys(root / "data" / "keys"), *extra_keys]
         leaks = find_leaks(staging, keys)
         if leaks:
-            raise ReleaseError("answer material found in the student release; nothing was written to "
-                               f"{out_dir}:\n" + "\n".join(f"  - {leak}" for leak in leaks))
+            raise ReleaseError(
+                "answer material found in the student release; nothing was written to "
+                f"{out_dir}:\n" + "\n".join(f"  - {leak}" for leak in leaks)
+            )
         if out_dir.exists():
             old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
             os.replace(out_dir, old)
@@ -215,8 +228,7 @@ def released_commands(tree: Path) -> set[str]:
     return {name for name, (module, _) in COMMANDS.items() if present(module)}
 
 
-def needs_missing(text: str, commands: set[str], dropped_targets: set[str] = frozenset(),
-                  recipe: bool = False) -> bool:
+def needs_missing(text: str, commands: set[str], dropped_targets: set[str] = frozenset(), recipe: bool = False) -> bool:
     """Whether ``text`` runs something the release lacks: a helpers command, pytest, a dropped make target,
     or (in a ``recipe``) the tests folder."""
     from helpers.__main__ import COMMANDS
@@ -315,6 +327,7 @@ def _filter_section(section: str, bad: Callable[[str], bool], tree: Path) -> str
 
 def student_readme(text: str, commands: set[str], dropped_targets: set[str], tree: Path) -> str:
     """The README without instructor sections and without anything the release cannot run."""
+
     def bad(chunk: str) -> bool:
         return needs_missing(chunk, commands, dropped_targets)
 
@@ -406,8 +419,9 @@ def find_leaks(folder: Path, keys: Sequence[dict[str, Any]] = ()) -> list[str]:
             agree = sorted(n for n in asked if answers[n] in pairs[n])
             if len(agree) >= min(MIN_MATCHES, len(answers)) and len(agree) >= MIN_SHARE * len(asked):
                 listed = ", ".join(map(str, agree[:10])) + ("..." if len(agree) > 10 else "")
-                problems.append(f"{rel}: {len(agree)} question/answer pairs agree with key {name} "
-                                f"(questions {listed}).")
+                problems.append(
+                    f"{rel}: {len(agree)} question/answer pairs agree with key {name} (questions {listed})."
+                )
     return problems
 
 
@@ -457,11 +471,15 @@ def _main(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     doc = __doc__ or ""
     parser = subparsers.add_parser(
-        "release", help="build the student version of the bundle (instructors)",
-        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example: python -m helpers release dist/student --force")
+        "release",
+        help="build the student version of the bundle (instructors)",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: python -m helpers release dist/student --force",
+    )
     parser.add_argument("out_dir", metavar="OUT_DIR", help="folder to build (e.g. dist/student)")
     parser.add_argument("--force", action="store_true", help="replace an earlier release in OUT_DIR")
-    parser.add_argument("--check", action="store_true",
-                        help="only scan an existing OUT_DIR for leaked keys and outputs; build nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="only scan an existing OUT_DIR for leaked keys and outputs; build nothing"
+    )
     parser.set_defaults(func=_main)

@@ -10,8 +10,6 @@ import numpy as np
 SIZE = 128
 
 
-
-
 # Pixel-centre coordinates, x to the right, y down.
 Y, X = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32) + np.float32(0.5)
 

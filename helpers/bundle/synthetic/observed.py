@@ -32,6 +32,7 @@ _WHITE = rgb((0.94, 0.94, 0.92))
 
 class _Entry(NamedTuple):
     """One designed observation image: its stem, description, named parts and design function."""
+
     stem: str
     description: str
     parts: tuple[str, ...]

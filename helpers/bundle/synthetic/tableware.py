@@ -105,9 +105,7 @@ def _cup(sc: Scene, x: float, y: float) -> None:
     u, v = local_frame(x, y)
     a = cov(sd_circle(u, v, r))
     ha = rng.uniform(0, TAU)
-    d_handle = (
-        np.abs(sd_circle(X - (x + math.cos(ha) * r * 1.15), Y - (y + math.sin(ha) * r * 1.15), r * 0.35)) - 1.4
-    )
+    d_handle = np.abs(sd_circle(X - (x + math.cos(ha) * r * 1.15), Y - (y + math.sin(ha) * r * 1.15), r * 0.35)) - 1.4
     a_handle = cov(d_handle) * (1 - a)
     sc.shadow(np.maximum(a, a_handle), 3, 2, 0.4)
     col = jit(rng, _CERAMICS[rng.integers(len(_CERAMICS))], 0.03)

@@ -19,7 +19,25 @@ from helpers.instructor.grading.scoring import DEFAULT_MAX_MB, Result, grade_all
 from helpers.instructor.grading.submissions import Submission, find_submissions, split_name, strip_copy
 from helpers.instructor.keys import AnswerKeyError, load_key
 
-__all__ = ["DEFAULT_MAX_MB", "OUTPUT_NAMES", "AnswerKeyError", "FileAnswers", "Result", "Sandbox", "Submission",
-           "answers_csv", "execute_notebook", "find_submissions", "grade_all", "grade_submission", "grades_csv",
-           "load_key", "question_points", "read_answers", "run_grading", "split_name", "strip_copy",
-           "write_outputs"]
+__all__ = [
+    "DEFAULT_MAX_MB",
+    "OUTPUT_NAMES",
+    "AnswerKeyError",
+    "FileAnswers",
+    "Result",
+    "Sandbox",
+    "Submission",
+    "answers_csv",
+    "execute_notebook",
+    "find_submissions",
+    "grade_all",
+    "grade_submission",
+    "grades_csv",
+    "load_key",
+    "question_points",
+    "read_answers",
+    "run_grading",
+    "split_name",
+    "strip_copy",
+    "write_outputs",
+]

@@ -16,8 +16,14 @@ from helpers.instructor.grading.scoring import grade_all
 from helpers.instructor.grading.submissions import find_submissions
 
 
-def benchmark(n_students: int, jobs: Sequence[int], out: Path | None = None,
-              key: dict[str, Any] | None = None, progress: bool = True, image_kb: int = 24) -> dict[str, Any]:
+def benchmark(
+    n_students: int,
+    jobs: Sequence[int],
+    out: Path | None = None,
+    key: dict[str, Any] | None = None,
+    progress: bool = True,
+    image_kb: int = 24,
+) -> dict[str, Any]:
     """Grade ``n_students`` generated submissions of eight notebooks with each ``jobs`` count; time it.
 
     Returns {"students", "notebooks", "megabytes", "seconds": {jobs: s}, "scores_match": bool}; with ``out``
@@ -36,10 +42,14 @@ def benchmark(n_students: int, jobs: Sequence[int], out: Path | None = None,
             start = time.perf_counter()
             results = grade_all(find_submissions(folder), key, jobs=n_jobs, progress=progress)
             seconds[n_jobs] = time.perf_counter() - start
-            match &= ({r.student: r.score for r in results} == expected
-                      and all(r.status == "ok" for r in results))
-    summary = {"students": n_students, "notebooks": len(files), "megabytes": megabytes, "seconds": seconds,
-               "scores_match": match}
+            match &= {r.student: r.score for r in results} == expected and all(r.status == "ok" for r in results)
+    summary = {
+        "students": n_students,
+        "notebooks": len(files),
+        "megabytes": megabytes,
+        "seconds": seconds,
+        "scores_match": match,
+    }
     if out is not None:
         _write_benchmark(summary, out)
     return summary
@@ -67,10 +77,13 @@ def _write_benchmark(summary: dict[str, Any], out: Path) -> None:
     fig.savefig(buffer, format="png")
     plt.close(fig)
     write_atomic(out / "benchmark_grade.png", buffer.getvalue())
-    rows = "\n".join(f"| {j} | {s:.2f} | {summary['notebooks'] / s:.0f} |"
-                     for j, s in summary["seconds"].items())
-    write_atomic(out / "benchmark_grade.md", (
-        f"# Grading benchmark\n\n{summary['students']} generated submissions, "
-        f"{summary['notebooks']} notebooks, "
-        f"{summary['megabytes']:.0f} MB; scores match the generator: {summary['scores_match']}.\n\n"
-        f"| jobs | seconds | notebooks/s |\n|---|---|---|\n{rows}\n\n![benchmark](benchmark_grade.png)\n"))
+    rows = "\n".join(f"| {j} | {s:.2f} | {summary['notebooks'] / s:.0f} |" for j, s in summary["seconds"].items())
+    write_atomic(
+        out / "benchmark_grade.md",
+        (
+            f"# Grading benchmark\n\n{summary['students']} generated submissions, "
+            f"{summary['notebooks']} notebooks, "
+            f"{summary['megabytes']:.0f} MB; scores match the generator: {summary['scores_match']}.\n\n"
+            f"| jobs | seconds | notebooks/s |\n|---|---|---|\n{rows}\n\n![benchmark](benchmark_grade.png)\n"
+        ),
+    )

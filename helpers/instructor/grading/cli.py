@@ -42,10 +42,20 @@ from typing import Any
 from helpers.instructor.grading.scoring import DEFAULT_MAX_MB
 
 
-def run_grading(submissions_dir: Path, key: str | Path, out: Path, force: bool = False, jobs: int = 1,
-                partial_credit: bool = False, execute: bool = False, timeout: float = 600.0,
-                feedback: bool = False, max_mb: float = DEFAULT_MAX_MB, kernel: str = "python3",
-                progress: bool = True) -> list[Any]:
+def run_grading(
+    submissions_dir: Path,
+    key: str | Path,
+    out: Path,
+    force: bool = False,
+    jobs: int = 1,
+    partial_credit: bool = False,
+    execute: bool = False,
+    timeout: float = 600.0,
+    feedback: bool = False,
+    max_mb: float = DEFAULT_MAX_MB,
+    kernel: str = "python3",
+    progress: bool = True,
+) -> list[Any]:
     """Grade a folder of submissions and write the outputs; raises ValueError/FileExistsError on misuse."""
     from helpers.instructor.grading.execute import Sandbox
     from helpers.instructor.grading.outputs import check_out, write_outputs
@@ -58,17 +68,33 @@ def run_grading(submissions_dir: Path, key: str | Path, out: Path, force: bool =
     if not submissions_dir.is_dir():
         raise FileNotFoundError(f"submissions folder {submissions_dir} does not exist.")
     if out.resolve() == submissions_dir.resolve() or submissions_dir.resolve() in out.resolve().parents:
-        raise ValueError(f"--out {out} is inside the submissions folder; choose a folder outside it, so "
-                         "the submissions stay untouched.")
+        raise ValueError(
+            f"--out {out} is inside the submissions folder; choose a folder outside it, so "
+            "the submissions stay untouched."
+        )
     check_out(out, force)
     sandbox = Sandbox(timeout=timeout, kernel=kernel) if execute else None
     if sandbox is not None and progress:
         print(f"--execute: {sandbox.protection}", file=sys.stderr)
     start = time.perf_counter()
-    results = grade_all(find_submissions(submissions_dir), loaded, jobs=jobs, progress=progress,
-                        partial_credit=partial_credit, max_bytes=int(max_mb * 2**20), execute=sandbox)
-    write_outputs(results, loaded, out, partial_credit, time.perf_counter() - start, feedback,
-                  sandbox.protection if sandbox else "")
+    results = grade_all(
+        find_submissions(submissions_dir),
+        loaded,
+        jobs=jobs,
+        progress=progress,
+        partial_credit=partial_credit,
+        max_bytes=int(max_mb * 2**20),
+        execute=sandbox,
+    )
+    write_outputs(
+        results,
+        loaded,
+        out,
+        partial_credit,
+        time.perf_counter() - start,
+        feedback,
+        sandbox.protection if sandbox else "",
+    )
     return results
 
 
@@ -79,8 +105,10 @@ def _benchmark(args: argparse.Namespace) -> int:
     key = load_key(args.key) if args.key else None
     summary = benchmark(args.benchmark, sorted({1, max(1, args.jobs)}), Path(args.out) if args.out else None, key)
     for n_jobs, seconds in summary["seconds"].items():
-        print(f"--jobs {n_jobs}: {seconds:.2f} s for {summary['students']} submissions, "
-              f"{summary['notebooks']} notebooks ({summary['megabytes']:.0f} MB)")
+        print(
+            f"--jobs {n_jobs}: {seconds:.2f} s for {summary['students']} submissions, "
+            f"{summary['notebooks']} notebooks ({summary['megabytes']:.0f} MB)"
+        )
     print("scores match the generated answers:", summary["scores_match"])
     if args.out:
         print(f"wrote {Path(args.out) / 'benchmark_grade.png'} and benchmark_grade.md")
@@ -101,8 +129,10 @@ def _usage_error(args: argparse.Namespace) -> str:
         from jupyter_client.kernelspec import KernelSpecManager
 
         if args.kernel not in KernelSpecManager().find_kernel_specs():
-            return (f"no Jupyter kernel named {args.kernel!r}; install one with `{sys.executable} -m ipykernel "
-                    f"install --sys-prefix --name {args.kernel}`.")
+            return (
+                f"no Jupyter kernel named {args.kernel!r}; install one with `{sys.executable} -m ipykernel "
+                f"install --sys-prefix --name {args.kernel}`."
+            )
     return ""
 
 
@@ -119,16 +149,28 @@ def _main(args: argparse.Namespace) -> int:
     from helpers.instructor.keys import AnswerKeyError
 
     try:
-        results = run_grading(Path(args.submissions), args.key, Path(args.out), args.force, args.jobs,
-                              args.partial_credit, args.execute, args.timeout, args.feedback, args.max_mb,
-                              args.kernel)
+        results = run_grading(
+            Path(args.submissions),
+            args.key,
+            Path(args.out),
+            args.force,
+            args.jobs,
+            args.partial_credit,
+            args.execute,
+            args.timeout,
+            args.feedback,
+            args.max_mb,
+            args.kernel,
+        )
     except (AnswerKeyError, FileExistsError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     counts = Counter(r.status for r in results)
     mean = statistics.mean(r.score for r in results) if results else 0.0
-    print(f"graded {len(results)} submissions: {counts['ok']} ok, {counts['warnings']} with warnings, "
-          f"{counts['error']} with errors; mean score {mean:.2f}.")
+    print(
+        f"graded {len(results)} submissions: {counts['ok']} ok, {counts['warnings']} with warnings, "
+        f"{counts['error']} with errors; mean score {mean:.2f}."
+    )
     print(f"wrote {Path(args.out) / 'grades.csv'} and report.md (problems listed there).")
     return 0
 
@@ -137,27 +179,49 @@ def register(subparsers: Any) -> None:
     """Add ``grade`` to ``python -m helpers``."""
     doc = __doc__ or ""
     parser = subparsers.add_parser(
-        "grade", help="grade answered notebooks (instructors)", description=doc,
+        "grade",
+        help="grade answered notebooks (instructors)",
+        description=doc,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example: python -m helpers grade submissions/ --key course --out grades/ --jobs 2")
-    parser.add_argument("submissions", nargs="?", metavar="SUBMISSIONS_DIR",
-                        help="folder with one folder or notebook(s) per student (rules above)")
+        epilog="example: python -m helpers grade submissions/ --key course --out grades/ --jobs 2",
+    )
+    parser.add_argument(
+        "submissions",
+        nargs="?",
+        metavar="SUBMISSIONS_DIR",
+        help="folder with one folder or notebook(s) per student (rules above)",
+    )
     parser.add_argument("--key", help="answer key: 'course', 'embedded' (data/keys/<name>.json) or a path")
     parser.add_argument("--out", help="folder for the outputs (new, empty, or an earlier set of them)")
     parser.add_argument("--force", action="store_true", help="replace an earlier set of outputs in --out")
     parser.add_argument("--jobs", type=int, default=1, help="processes to grade with (default 1)")
-    parser.add_argument("--partial-credit", action="store_true",
-                        help="multi-select: points * max(0, right - wrong picks) / correct letters")
-    parser.add_argument("--execute", action="store_true",
-                        help="also run a contained copy of each notebook (papermill) and report failures; "
-                             "RUNS STUDENT CODE (protection above)")
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="--execute: seconds (wall and CPU) per notebook (600)")
+    parser.add_argument(
+        "--partial-credit",
+        action="store_true",
+        help="multi-select: points * max(0, right - wrong picks) / correct letters",
+    )
+    parser.add_argument(
+        "--execute",
+        action="store_true",
+        help="also run a contained copy of each notebook (papermill) and report failures; "
+        "RUNS STUDENT CODE (protection above)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, help="--execute: seconds (wall and CPU) per notebook (600)"
+    )
     parser.add_argument("--kernel", default="python3", help="--execute: Jupyter kernel name (python3)")
     parser.add_argument("--feedback", action="store_true", help="write feedback/<student>.md per student")
-    parser.add_argument("--max-mb", type=float, default=DEFAULT_MAX_MB,
-                        help=f"skip (and report) files larger than this (default {DEFAULT_MAX_MB:g})")
-    parser.add_argument("--benchmark", type=int, metavar="N",
-                        help="instead: grade N generated submissions x 8 notebooks with --jobs 1 and --jobs, "
-                             "timed; writes benchmark_grade.png into --out if given")
+    parser.add_argument(
+        "--max-mb",
+        type=float,
+        default=DEFAULT_MAX_MB,
+        help=f"skip (and report) files larger than this (default {DEFAULT_MAX_MB:g})",
+    )
+    parser.add_argument(
+        "--benchmark",
+        type=int,
+        metavar="N",
+        help="instead: grade N generated submissions x 8 notebooks with --jobs 1 and --jobs, "
+        "timed; writes benchmark_grade.png into --out if given",
+    )
     parser.set_defaults(func=_main)

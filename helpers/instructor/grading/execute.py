@@ -45,13 +45,17 @@ class Sandbox:
     @property
     def protection(self) -> str:
         """One line: what protects the machine from the student code."""
-        limits = (f"scratch copy per notebook; limits: {self.timeout:g} s CPU, {self.memory_mb} MB memory, "
-                  f"{self.file_mb} MB per file, {self.processes} more processes"
-                  + (" (not enforced for root)" if os.getuid() == 0 else ""))
+        limits = (
+            f"scratch copy per notebook; limits: {self.timeout:g} s CPU, {self.memory_mb} MB memory, "
+            f"{self.file_mb} MB per file, {self.processes} more processes"
+            + (" (not enforced for root)" if os.getuid() == 0 else "")
+        )
         if not self.no_sandbox:
             return f"{limits}; bubblewrap sandbox: no network, read-only outside the scratch copy."
-        return (f"{limits}; NO sandbox ({self.no_sandbox}): student code can read and write your files and reach "
-                "the network. Install bubblewrap (apt-get install bubblewrap) to contain it.")
+        return (
+            f"{limits}; NO sandbox ({self.no_sandbox}): student code can read and write your files and reach "
+            "the network. Install bubblewrap (apt-get install bubblewrap) to contain it."
+        )
 
     def _limits(self) -> None:
         """Runs in the child before papermill starts (inherited by the kernel and anything it starts)."""
@@ -72,14 +76,47 @@ class Sandbox:
     def command(self, scratch: Path, notebook: Path) -> list[str]:
         """The papermill command line, inside bubblewrap when it works."""
         timeout = str(max(1, math.ceil(self.timeout)))
-        inner = [sys.executable, "-m", "papermill", str(notebook), str(scratch / "executed.ipynb"),
-                 "--cwd", str(scratch), "-k", self.kernel, "--no-progress-bar", "--no-log-output",
-                 "--execution-timeout", timeout]
+        inner = [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(notebook),
+            str(scratch / "executed.ipynb"),
+            "--cwd",
+            str(scratch),
+            "-k",
+            self.kernel,
+            "--no-progress-bar",
+            "--no-log-output",
+            "--execution-timeout",
+            timeout,
+        ]
         if self.no_sandbox:
             return inner
-        return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                "--bind", str(scratch), str(scratch), "--unshare-net", "--unshare-pid", "--unshare-ipc",
-                "--die-with-parent", "--new-session", "--chdir", str(scratch), "--", *inner]
+        return [
+            "bwrap",
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--tmpfs",
+            "/tmp",
+            "--bind",
+            str(scratch),
+            str(scratch),
+            "--unshare-net",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--die-with-parent",
+            "--new-session",
+            "--chdir",
+            str(scratch),
+            "--",
+            *inner,
+        ]
 
     def run(self, path: Path, root: Path | None = None) -> str:
         """Run a scratch copy of the notebook at ``path``; return "" when it runs, else what went wrong."""
@@ -89,11 +126,24 @@ class Sandbox:
             copy = work / "submission.ipynb"
             with open(path, "rb") as source:  # the grader found it without following links
                 copy.write_bytes(source.read())
-            env = dict(os.environ, MPLBACKEND="Agg", HOME=scratch, IPYTHONDIR=str(work / ".ipython"),
-                       JUPYTER_RUNTIME_DIR=str(work / ".runtime"), MPLCONFIGDIR=str(work / ".matplotlib"),
-                       PYTHONPATH=os.pathsep.join(filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])))
-            process = subprocess.Popen(self.command(work, copy), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       text=True, env=env, cwd=scratch, preexec_fn=self._limits)
+            env = dict(
+                os.environ,
+                MPLBACKEND="Agg",
+                HOME=scratch,
+                IPYTHONDIR=str(work / ".ipython"),
+                JUPYTER_RUNTIME_DIR=str(work / ".runtime"),
+                MPLCONFIGDIR=str(work / ".matplotlib"),
+                PYTHONPATH=os.pathsep.join(filter(None, [str(paths.ROOT), os.environ.get("PYTHONPATH")])),
+            )
+            process = subprocess.Popen(
+                self.command(work, copy),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=scratch,
+                preexec_fn=self._limits,
+            )
             try:
                 _, stderr = process.communicate(timeout=self.timeout)
             except subprocess.TimeoutExpired:
@@ -128,11 +178,24 @@ def _owner(proc: Path) -> int:
 
 
 def bwrap_problem() -> str:
-    """"" when ``bwrap`` is installed and can build a sandbox here; else the reason it cannot."""
+    """ "" when ``bwrap`` is installed and can build a sandbox here; else the reason it cannot."""
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed"
-    probe = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net",
-             "--unshare-pid", "--die-with-parent", "--", "true"]
+    probe = [
+        "bwrap",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--unshare-net",
+        "--unshare-pid",
+        "--die-with-parent",
+        "--",
+        "true",
+    ]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as err:

@@ -54,17 +54,37 @@ def _csv(rows: Iterable[Sequence[Any]]) -> str:
 
 def grades_csv(results: Sequence[Result], key: dict[str, Any], executed: bool = False) -> str:
     numbers = list(key["questions"])
-    header = ["student", "score", "max_score", *(f"q{n}" for n in numbers), "status", "files",
-              *(["execution"] if executed else []), "problems"]
-    rows = [[r.student, fmt(r.score), fmt(r.max_score), *(fmt(r.points[n]) for n in numbers), r.status,
-             r.files, *([r.execution] if executed else []), " | ".join(r.messages)] for r in results]
+    header = [
+        "student",
+        "score",
+        "max_score",
+        *(f"q{n}" for n in numbers),
+        "status",
+        "files",
+        *(["execution"] if executed else []),
+        "problems",
+    ]
+    rows = [
+        [
+            r.student,
+            fmt(r.score),
+            fmt(r.max_score),
+            *(fmt(r.points[n]) for n in numbers),
+            r.status,
+            r.files,
+            *([r.execution] if executed else []),
+            " | ".join(r.messages),
+        ]
+        for r in results
+    ]
     return _csv([header, *rows])
 
 
 def answers_csv(results: Sequence[Result], key: dict[str, Any]) -> str:
     numbers = list(key["questions"])
-    return _csv([["student", *(f"q{n}" for n in numbers)],
-                 *([r.student, *(r.answers[n] for n in numbers)] for r in results)])
+    return _csv(
+        [["student", *(f"q{n}" for n in numbers)], *([r.student, *(r.answers[n] for n in numbers)] for r in results)]
+    )
 
 
 def question_stats(results: Sequence[Result], key: dict[str, Any]) -> list[dict[str, Any]]:
@@ -75,9 +95,17 @@ def question_stats(results: Sequence[Result], key: dict[str, Any]) -> list[dict[
         given = [r.answers[number] for r in results if r.answers[number]]
         wrong = Counter(a for a in given if a != entry["answer"])
         top = sorted(wrong.items(), key=lambda item: (-item[1], item[0]))[:1]  # ties: alphabetical
-        stats.append({"question": number, "answer": entry["answer"], "points": entry["points"],
-                      "answered": len(given) / n, "correct": sum(a == entry["answer"] for a in given) / n,
-                      "wrong": top[0][0] if top else "", "wrong_count": top[0][1] if top else 0})
+        stats.append(
+            {
+                "question": number,
+                "answer": entry["answer"],
+                "points": entry["points"],
+                "answered": len(given) / n,
+                "correct": sum(a == entry["answer"] for a in given) / n,
+                "wrong": top[0][0] if top else "",
+                "wrong_count": top[0][1] if top else 0,
+            }
+        )
     return stats
 
 
@@ -113,15 +141,17 @@ def histogram_png(results: Sequence[Result], key: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def report_md(results: Sequence[Result], key: dict[str, Any], partial_credit: bool, seconds: float,
-              executed: str = "") -> str:
+def report_md(
+    results: Sequence[Result], key: dict[str, Any], partial_credit: bool, seconds: float, executed: str = ""
+) -> str:
     """The summary report (Markdown): totals, per-question table, histogram, submissions with problems."""
     table = questions()
     scores = [r.score for r in results]
     max_score = sum(q["points"] for q in key["questions"].values())
     counts = Counter(r.status for r in results)
     lines = [
-        "# Grading report", "",
+        "# Grading report",
+        "",
         f"- Key: **{key['dataset']}** ({key['path']}), {len(key['questions'])} questions, "
         f"{fmt(max_score)} points; multi-select "
         f"{'with partial credit' if partial_credit else 'all-or-nothing'}.",
@@ -129,18 +159,28 @@ def report_md(results: Sequence[Result], key: dict[str, Any], partial_credit: bo
         f"{counts['error']} with errors), graded in {seconds:.1f} s.",
     ]
     if scores:
-        lines.append(f"- Score: mean {statistics.mean(scores):.2f}, median {fmt(statistics.median(scores))}, "
-                     f"min {fmt(min(scores))}, max {fmt(max(scores))} (out of {fmt(max_score)}).")
-    lines += ["", "![Score histogram](score_histogram.png)", "", "## Questions", "",
-              "Percentages are of all submissions; the most chosen wrong answer hints at a common "
-              "misreading.", "",
-              "| Q | notebook | topic | key | answered | correct | most chosen wrong answer |",
-              "|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"- Score: mean {statistics.mean(scores):.2f}, median {fmt(statistics.median(scores))}, "
+            f"min {fmt(min(scores))}, max {fmt(max(scores))} (out of {fmt(max_score)})."
+        )
+    lines += [
+        "",
+        "![Score histogram](score_histogram.png)",
+        "",
+        "## Questions",
+        "",
+        "Percentages are of all submissions; the most chosen wrong answer hints at a common misreading.",
+        "",
+        "| Q | notebook | topic | key | answered | correct | most chosen wrong answer |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in question_stats(results, key):
         info = table[s["question"]]
         wrong = f"{s['wrong']} ({s['wrong_count']})" if s["wrong"] else "-"
-        lines.append(f"| {s['question']} | {info['notebook']} | {_cell(info['topic'])} | {s['answer']} | "
-                     f"{s['answered']:.0%} | {s['correct']:.0%} | {wrong} |")
+        lines.append(
+            f"| {s['question']} | {info['notebook']} | {_cell(info['topic'])} | {s['answer']} | "
+            f"{s['answered']:.0%} | {s['correct']:.0%} | {wrong} |"
+        )
     problems = [r for r in results if r.status != "ok"]
     lines += ["", f"## Submissions with problems ({len(problems)})", ""]
     if not problems:
@@ -150,8 +190,13 @@ def report_md(results: Sequence[Result], key: dict[str, Any], partial_credit: bo
         lines += [f"  - {_cell(m)}" for m in r.messages]
     if executed:
         failed = [r for r in results if r.execution not in ("", "ok")]
-        lines += ["", f"## Execution (--execute): {len(failed)} of {len(results)} submissions failed", "",
-                  f"Protection: {executed}", ""]
+        lines += [
+            "",
+            f"## Execution (--execute): {len(failed)} of {len(results)} submissions failed",
+            "",
+            f"Protection: {executed}",
+            "",
+        ]
         lines += [f"- **{r.student}**: {r.execution}" for r in failed] or ["Every notebook ran."]
     return "\n".join(lines) + "\n"
 
@@ -163,13 +208,20 @@ def _cell(text: str) -> str:
 def feedback_md(result: Result, key: dict[str, Any]) -> str:
     """A student's feedback: their letters and points per question (right/wrong, not the key)."""
     table = questions()
-    lines = [f"# Quiz feedback for {result.student}", "",
-             f"Score: **{fmt(result.score)} / {fmt(result.max_score)}**", "",
-             "| Q | topic | your answer | points |", "|---|---|---|---|"]
+    lines = [
+        f"# Quiz feedback for {result.student}",
+        "",
+        f"Score: **{fmt(result.score)} / {fmt(result.max_score)}**",
+        "",
+        "| Q | topic | your answer | points |",
+        "|---|---|---|---|",
+    ]
     for number, entry in key["questions"].items():
         mine = result.answers[number] or "(none)"
-        lines.append(f"| {number} | {_cell(table[number]['topic'])} | {mine} | "
-                     f"{fmt(result.points[number])} / {fmt(entry['points'])} |")
+        lines.append(
+            f"| {number} | {_cell(table[number]['topic'])} | {mine} | "
+            f"{fmt(result.points[number])} / {fmt(entry['points'])} |"
+        )
     if result.messages:
         lines += ["", "Notes from the grader:", ""] + [f"- {_cell(m)}" for m in result.messages]
     return "\n".join(lines) + "\n"
@@ -177,8 +229,6 @@ def feedback_md(result: Result, key: dict[str, Any]) -> str:
 
 def _safe_filename(student: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", student).strip(".") or "student"
-
-
 
 
 def _umask() -> int:
@@ -198,11 +248,15 @@ def check_out(out: Path, force: bool) -> None:
     entries = sorted(p.name for p in out.iterdir())
     foreign = [name for name in entries if name not in OUTPUT_NAMES]
     if foreign:
-        raise FileExistsError(f"--out {out} holds files the grader did not write ({', '.join(foreign[:5])}); "
-                              "the outputs replace the whole folder, so choose an empty or new folder.")
+        raise FileExistsError(
+            f"--out {out} holds files the grader did not write ({', '.join(foreign[:5])}); "
+            "the outputs replace the whole folder, so choose an empty or new folder."
+        )
     if entries and not force:
-        raise FileExistsError(f"{out / entries[0]} already exists; pass --force to replace the outputs in "
-                              f"{out} (or choose another --out).")
+        raise FileExistsError(
+            f"{out / entries[0]} already exists; pass --force to replace the outputs in "
+            f"{out} (or choose another --out)."
+        )
 
 
 def _leftovers(out: Path, kind: str) -> list[Path]:
@@ -251,15 +305,22 @@ def publish(build: Callable[[Path], None], out: Path) -> None:
             shutil.rmtree(staging)
 
 
-def write_outputs(results: Sequence[Result], key: dict[str, Any], out: Path, partial_credit: bool = False,
-                  seconds: float = 0.0, feedback: bool = False, executed: str = "") -> list[Path]:
+def write_outputs(
+    results: Sequence[Result],
+    key: dict[str, Any],
+    out: Path,
+    partial_credit: bool = False,
+    seconds: float = 0.0,
+    feedback: bool = False,
+    executed: str = "",
+) -> list[Path]:
     """Write grades.csv, answers.csv, report.md, score_histogram.png (and feedback/) as one set into
     ``out``, replacing what was there (call :func:`check_out` first)."""
+
     def build(folder: Path) -> None:
         (folder / "score_histogram.png").write_bytes(histogram_png(results, key))
         (folder / "answers.csv").write_text(answers_csv(results, key), encoding="utf-8")
-        (folder / "report.md").write_text(report_md(results, key, partial_credit, seconds, executed),
-                                          encoding="utf-8")
+        (folder / "report.md").write_text(report_md(results, key, partial_credit, seconds, executed), encoding="utf-8")
         if feedback:
             (folder / "feedback").mkdir()
             used: set[str] = set()

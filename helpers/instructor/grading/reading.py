@@ -27,12 +27,19 @@ _MARKDOWN_ANSWER = re.compile(r"""\banswer\s*\(\s*(\d+)\s*,\s*["']([^"'\n]*)["']
 _CODE_IN_MARKDOWN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 #: Inside a magic's text, which question an ``answer(`` names.
 _NUMBER_IN_TEXT = re.compile(r"\banswer\s*\(\s*(\d+)")
-_CONTEXTS = {ast.If: "inside an `if` statement", ast.For: "inside a `for` loop",
-             ast.AsyncFor: "inside a `for` loop", ast.While: "inside a `while` loop",
-             ast.With: "inside a `with` block", ast.AsyncWith: "inside a `with` block",
-             ast.Try: "inside a `try` statement", ast.FunctionDef: "inside a function",
-             ast.AsyncFunctionDef: "inside a function", ast.ClassDef: "inside a class",
-             ast.Match: "inside a `match` statement"}
+_CONTEXTS = {
+    ast.If: "inside an `if` statement",
+    ast.For: "inside a `for` loop",
+    ast.AsyncFor: "inside a `for` loop",
+    ast.While: "inside a `while` loop",
+    ast.With: "inside a `with` block",
+    ast.AsyncWith: "inside a `with` block",
+    ast.Try: "inside a `try` statement",
+    ast.FunctionDef: "inside a function",
+    ast.AsyncFunctionDef: "inside a function",
+    ast.ClassDef: "inside a class",
+    ast.Match: "inside a `match` statement",
+}
 _MAGIC_METHODS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
 _TOO_DEEP = (RecursionError, MemoryError)
 
@@ -72,7 +79,8 @@ def _text(node: ast.AST) -> str:
 def _is_answer_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and (
         (isinstance(node.func, ast.Name) and node.func.id == "answer")
-        or (isinstance(node.func, ast.Attribute) and node.func.attr == "answer"))
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "answer")
+    )
 
 
 def _number_of(call: ast.Call) -> int | None:
@@ -89,7 +97,7 @@ def literal_arguments(call: ast.Call) -> tuple[Any, Any] | str:
     nodes: dict[str, ast.expr] = dict(zip(("number", "letters"), call.args[:2], strict=False))
     nodes.update({k.arg: k.value for k in call.keywords if k.arg in ("number", "letters")})
     if len(call.args) > 2 or set(nodes) != {"number", "letters"}:
-        return "needs exactly two arguments, answer(N, \"B\")"
+        return 'needs exactly two arguments, answer(N, "B")'
     values = []
     for name in ("number", "letters"):
         try:
@@ -107,8 +115,12 @@ def _scan_statement(statement: ast.stmt, where: str, offset: int, found: FileAns
     if isinstance(statement, ast.Expr) and _is_answer_call(statement.value):
         args = literal_arguments(statement.value)
         if isinstance(args, str):
-            found.ignored.append((_number_of(statement.value), f"{at}: {_text(statement.value)} {args}; not "
-                                  "counted (write literal values, e.g. answer(3, \"B\"))."))
+            found.ignored.append(
+                (
+                    _number_of(statement.value),
+                    f'{at}: {_text(statement.value)} {args}; not counted (write literal values, e.g. answer(3, "B")).',
+                )
+            )
         else:
             found.calls.append((args[0], args[1], at))
         return
@@ -116,19 +128,27 @@ def _scan_statement(statement: ast.stmt, where: str, offset: int, found: FileAns
     for node in ast.walk(statement):  # iterative: safe on deep trees
         line = f"{where} line {getattr(node, 'lineno', statement.lineno) + offset}"
         if _is_answer_call(node):
-            found.ignored.append((_number_of(node), f"{line}: {_text(node)} is {context}; not counted "
-                                  "(only a top-level line answer(N, \"X\") counts)."))
+            found.ignored.append(
+                (
+                    _number_of(node),
+                    f'{line}: {_text(node)} is {context}; not counted (only a top-level line answer(N, "X") counts).',
+                )
+            )
         elif _magic_text(node):
             name, text = _magic_text(node)
             for match in _NUMBER_IN_TEXT.finditer(text):
-                found.ignored.append((int(match[1]), f"{line}: an answer inside the {name} magic; not counted "
-                                      "(write answer(N, \"X\") on its own line)."))
+                found.ignored.append(
+                    (
+                        int(match[1]),
+                        f"{line}: an answer inside the {name} magic; not counted "
+                        '(write answer(N, "X") on its own line).',
+                    )
+                )
 
 
 def _magic_text(node: ast.AST) -> tuple[str, str] | None:
     """``get_ipython().run_line_magic('time', 'answer(1, "B")')`` -> ``("%time", 'answer(1, "B")')``."""
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _MAGIC_METHODS):
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MAGIC_METHODS):
         return None
     strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
     text = "\n".join(strings[1:] if node.func.attr.startswith("run_") else strings)
@@ -154,8 +174,7 @@ def scan_code_cell(source: str, where: str, found: FileAnswers) -> None:
         try:
             _scan_statement(statement, where, 0, found)
         except _TOO_DEEP:
-            found.ignored.append((None, f"{where} line {statement.lineno}: nested too deeply to read; "
-                                  "not counted."))
+            found.ignored.append((None, f"{where} line {statement.lineno}: nested too deeply to read; not counted."))
 
 
 def _scan_lines(source: str, where: str, found: FileAnswers) -> None:
@@ -171,8 +190,7 @@ def _scan_lines(source: str, where: str, found: FileAnswers) -> None:
         try:
             tree = ast.parse(_transformer().transform_cell(line))
         except Exception:  # noqa: BLE001 - SyntaxError, RecursionError, MemoryError, transformer errors
-            found.ignored.append((number, f"{at}: syntax error, cannot read {line.strip()[:120]!r}; "
-                                  "not counted."))
+            found.ignored.append((number, f"{at}: syntax error, cannot read {line.strip()[:120]!r}; not counted."))
             continue
         for statement in tree.body:
             try:
@@ -188,8 +206,10 @@ def _load(path: Path, label: str, max_bytes: int, found: FileAnswers) -> dict[st
         with os.fdopen(fd, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > max_bytes:
-                found.errors.append(f"{label}: {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB "
-                                    "limit; not read (raise --max-mb if it is a real notebook).")
+                found.errors.append(
+                    f"{label}: {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB "
+                    "limit; not read (raise --max-mb if it is a real notebook)."
+                )
                 return None
             text = handle.read().decode("utf-8-sig")
     except UnicodeDecodeError:

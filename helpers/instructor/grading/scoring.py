@@ -62,8 +62,13 @@ def question_points(letters: str, correct: str, points: float, partial_credit: b
     return points * max(0, hits - misses) / len(correct)
 
 
-def grade_submission(submission: Submission, key: dict[str, Any], partial_credit: bool = False,
-                     max_bytes: int = int(DEFAULT_MAX_MB * 2**20), execute: Any = None) -> Result:
+def grade_submission(
+    submission: Submission,
+    key: dict[str, Any],
+    partial_credit: bool = False,
+    max_bytes: int = int(DEFAULT_MAX_MB * 2**20),
+    execute: Any = None,
+) -> Result:
     """Grade one submission against a loaded key (``keys.load_key``); never raises for bad input.
 
     ``execute``: an :class:`~helpers.instructor.grading.execute.Sandbox` to also run each notebook in.
@@ -72,10 +77,16 @@ def grade_submission(submission: Submission, key: dict[str, Any], partial_credit
         return _grade(submission, key, partial_credit, max_bytes, execute)
     except Exception as err:  # noqa: BLE001 - one odd submission must not stop the class's grading
         keyed = key["questions"]
-        return Result(submission.student, dict.fromkeys(keyed, ""), dict.fromkeys(keyed, 0.0), 0.0,
-                      sum(q["points"] for q in keyed.values()), [],
-                      [f"grader failed on this submission ({type(err).__name__}: {err}); please report it."],
-                      len(submission.files))
+        return Result(
+            submission.student,
+            dict.fromkeys(keyed, ""),
+            dict.fromkeys(keyed, 0.0),
+            0.0,
+            sum(q["points"] for q in keyed.values()),
+            [],
+            [f"grader failed on this submission ({type(err).__name__}: {err}); please report it."],
+            len(submission.files),
+        )
 
 
 def _answer_word(value: Any) -> str:
@@ -92,8 +103,9 @@ def _accept(found: FileAnswers, history: dict[int, list[tuple[str, str]]], warni
         if letters in _UNANSWERED or (isinstance(letters, str) and not letters.strip(" ,?")):
             continue  # an untouched placeholder such as answer(3, "")
         if not isinstance(letters, str):
-            warnings.append(f"Q{number}: {where}: answer {_answer_word(letters)} is not letters in quotes; "
-                            "not counted.")
+            warnings.append(
+                f"Q{number}: {where}: answer {_answer_word(letters)} is not letters in quotes; not counted."
+            )
             continue
         try:
             picked = check(number, letters)
@@ -103,8 +115,7 @@ def _accept(found: FileAnswers, history: dict[int, list[tuple[str, str]]], warni
         history.setdefault(number, []).append((picked, where))
 
 
-def _grade(submission: Submission, key: dict[str, Any], partial_credit: bool, max_bytes: int,
-           execute: Any) -> Result:
+def _grade(submission: Submission, key: dict[str, Any], partial_credit: bool, max_bytes: int, execute: Any) -> Result:
     keyed: dict[int, dict[str, Any]] = key["questions"]
     warnings, errors = list(submission.warnings), list(submission.errors)
     history: dict[int, list[tuple[str, str]]] = {}
@@ -127,19 +138,33 @@ def _grade(submission: Submission, key: dict[str, Any], partial_credit: bool, ma
     elif n_calls:
         warnings += _missing_notebooks(history, keyed)
     answers = {n: history[n][-1][0] if n in history else "" for n in keyed}
-    points = {n: round(question_points(answers[n], q["answer"], q["points"], partial_credit), 6)
-              for n, q in keyed.items()}
+    points = {
+        n: round(question_points(answers[n], q["answer"], q["points"], partial_credit), 6) for n, q in keyed.items()
+    }
     execution = ""
     if execute is not None:
         failures = [f for f in (execute.run(p, submission.root) for p in readable) if f]
         warnings += [f"--execute: {f}" for f in failures]
         execution = "ok" if not failures else f"failed {len(failures)} of {len(readable)}"
-    return Result(submission.student, answers, points, round(sum(points.values()), 6),
-                  sum(q["points"] for q in keyed.values()), warnings, errors, len(submission.files), execution)
+    return Result(
+        submission.student,
+        answers,
+        points,
+        round(sum(points.values()), 6),
+        sum(q["points"] for q in keyed.values()),
+        warnings,
+        errors,
+        len(submission.files),
+        execution,
+    )
 
 
-def _notes(history: dict[int, list[tuple[str, str]]], ignored: list[tuple[int | None, str]],
-           markdown: list[tuple[int, str]], keyed: dict[int, Any]) -> list[str]:
+def _notes(
+    history: dict[int, list[tuple[str, str]]],
+    ignored: list[tuple[int | None, str]],
+    markdown: list[tuple[int, str]],
+    keyed: dict[int, Any],
+) -> list[str]:
     """Per question: repeats, mentions that did not count, and markdown answers to unanswered questions."""
     notes = []
     for number, given in sorted(history.items()):
@@ -149,8 +174,10 @@ def _notes(history: dict[int, list[tuple[str, str]]], ignored: list[tuple[int | 
     notes += [f"Q{number}: {message}" if number is not None else message for number, message in ignored]
     for number, where in markdown:
         if number in keyed and number not in history:
-            notes.append(f"Q{number}: {where}: an answer written in a markdown cell, which never runs; not "
-                         "counted (answer in a code cell).")
+            notes.append(
+                f"Q{number}: {where}: an answer written in a markdown cell, which never runs; not "
+                "counted (answer in a code cell)."
+            )
     return notes
 
 
@@ -160,8 +187,11 @@ def _missing_notebooks(history: dict[int, Any], keyed: dict[int, Any]) -> list[s
     by_notebook: dict[str, list[int]] = {}
     for number in keyed:
         by_notebook.setdefault(table[number]["notebook"], []).append(number)
-    return [f"no answers to questions {_ranges(numbers)} ({notebook})."
-            for notebook, numbers in by_notebook.items() if not any(n in history for n in numbers)]
+    return [
+        f"no answers to questions {_ranges(numbers)} ({notebook})."
+        for notebook, numbers in by_notebook.items()
+        if not any(n in history for n in numbers)
+    ]
 
 
 def _ranges(numbers: Sequence[int]) -> str:
@@ -190,8 +220,9 @@ def _grade_chunk(chunk: list[Submission], key: dict[str, Any], options: dict[str
     return [grade_submission(s, key, **options) for s in chunk]
 
 
-def grade_all(submissions: Sequence[Submission], key: dict[str, Any], jobs: int = 1, progress: bool = True,
-              **options: Any) -> list[Result]:
+def grade_all(
+    submissions: Sequence[Submission], key: dict[str, Any], jobs: int = 1, progress: bool = True, **options: Any
+) -> list[Result]:
     """Grade every submission (``jobs`` processes); results in the order of ``submissions``.
 
     ``options`` go to ``grade_submission`` (partial_credit, max_bytes, execute). Workers die with the
@@ -209,16 +240,17 @@ def grade_all(submissions: Sequence[Submission], key: dict[str, Any], jobs: int 
         _transformer()
         size = max(1, min(16, len(submissions) // (jobs * 4)))
         try:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent,
-                                     initargs=(os.getpid(),)) as pool:
-                futures = {pool.submit(_grade_chunk, list(submissions[s:s + size]), key, options): s
-                           for s in range(0, len(submissions), size)}
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+                futures = {
+                    pool.submit(_grade_chunk, list(submissions[s : s + size]), key, options): s
+                    for s in range(0, len(submissions), size)
+                }
                 for future in as_completed(futures):
                     try:
                         chunk = future.result()
                     except Exception:  # noqa: BLE001 - a dead worker: graded again below, in this process
                         continue
-                    results[futures[future]:futures[future] + len(chunk)] = chunk
+                    results[futures[future] : futures[future] + len(chunk)] = chunk
                     bar.update(len(chunk))
         except BrokenProcessPool:
             pass

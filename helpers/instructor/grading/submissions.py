@@ -94,16 +94,17 @@ def find_submissions(folder: Path) -> list[Submission]:
     """Every student in ``folder`` (rules in the module docstring), sorted by id."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"submissions folder {folder} does not exist; pass the folder that holds "
-                                "one folder or notebook per student.")
+        raise FileNotFoundError(
+            f"submissions folder {folder} does not exist; pass the folder that holds "
+            "one folder or notebook per student."
+        )
     groups: dict[str, list[_Member]] = {}
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.name in SKIPPED_NAMES:
             continue
         member = _member(entry)
         groups.setdefault(member.written.casefold(), []).append(member)
-    return sorted((_submission(folder, members) for members in groups.values()),
-                  key=lambda s: s.student.casefold())
+    return sorted((_submission(folder, members) for members in groups.values()), key=lambda s: s.student.casefold())
 
 
 def _submission(folder: Path, members: list[_Member]) -> Submission:
@@ -112,8 +113,9 @@ def _submission(folder: Path, members: list[_Member]) -> Submission:
         return _collect(folder, members)
     except OSError as err:
         where = short(str(err.filename)) if err.filename else "a file"
-        return Submission(members[0].written, (), folder,
-                          errors=(f"cannot read {where} ({err.strerror or err}); not graded.",))
+        return Submission(
+            members[0].written, (), folder, errors=(f"cannot read {where} ({err.strerror or err}); not graded.",)
+        )
 
 
 def _collect(folder: Path, members: list[_Member]) -> Submission:
@@ -123,8 +125,10 @@ def _collect(folder: Path, members: list[_Member]) -> Submission:
     for m in members:
         label = m.entry.relative_to(folder).as_posix()
         if m.entry.is_symlink():
-            errors.append(f"{label}: a symbolic link (to {os.readlink(m.entry)}); links are not followed, "
-                          "so it is not graded. Submit the file itself.")
+            errors.append(
+                f"{label}: a symbolic link (to {os.readlink(m.entry)}); links are not followed, "
+                "so it is not graded. Submit the file itself."
+            )
         elif m.entry.is_dir():
             found = _walk(m.entry, folder, warnings, errors)
             if not found:
@@ -135,8 +139,7 @@ def _collect(folder: Path, members: list[_Member]) -> Submission:
             copied = strip_copy(_stem(unicodedata.normalize("NFC", m.entry.name)).strip())[1]
             candidates.append((m.entry, ("", m.slot), copied))
         else:
-            hint = " Unzip it into a folder named after the student." if m.entry.suffix.lower() in _ARCHIVES \
-                else ""
+            hint = " Unzip it into a folder named after the student." if m.entry.suffix.lower() in _ARCHIVES else ""
             errors.append(f"{label}: not a notebook (.ipynb); not graded.{hint}")
     files = _pick_copies(candidates, folder, warnings)
     warnings += _merge_notes(members, folder)
@@ -155,8 +158,7 @@ def _walk(top: Path, root: Path, warnings: list[str], errors: list[str]) -> list
 
     def unreadable(err: OSError) -> None:
         where = short(Path(err.filename).relative_to(root).as_posix()) if err.filename else top.name
-        errors.append(f"{where}/: cannot read this folder ({err.strerror or err}); notebooks in it are not "
-                      "graded.")
+        errors.append(f"{where}/: cannot read this folder ({err.strerror or err}); notebooks in it are not graded.")
 
     for current, dirs, names in os.walk(top, onerror=unreadable):
         here = Path(current)
@@ -176,8 +178,7 @@ def _walk(top: Path, root: Path, warnings: list[str], errors: list[str]) -> list
                 (errors if name in dirs or name.lower().endswith(".ipynb") else warnings).append(message)
             elif name in names and name.lower().endswith(".ipynb"):
                 found.append((path, strip_copy(_stem(unicodedata.normalize("NFC", name)).strip())[1]))
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_NAMES
-                         and not _is_link(here / d))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_NAMES and not _is_link(here / d))
     return sorted(found)
 
 
@@ -188,8 +189,7 @@ def _is_link(path: Path) -> bool:
         return False  # os.walk reports it when it tries to enter
 
 
-def _pick_copies(candidates: list[tuple[Path, tuple[str, ...], bool]], root: Path,
-                 warnings: list[str]) -> list[Path]:
+def _pick_copies(candidates: list[tuple[Path, tuple[str, ...], bool]], root: Path, warnings: list[str]) -> list[Path]:
     """One file per copy key: where copies of one notebook exist, the most recently modified one."""
     by_key: dict[tuple[str, ...], list[tuple[Path, bool]]] = {}
     for path, key, copied in candidates:
@@ -202,12 +202,16 @@ def _pick_copies(candidates: list[tuple[Path, tuple[str, ...], bool]], root: Pat
         times = {path: path.lstat().st_mtime for path, _ in group}
         newest = max(times.values())
         chosen = max(path for path in times if times[path] == newest)  # a tie: the last name, e.g. "(2)"
-        why = ("the most recently modified, at " + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(newest))
-               if sum(t == newest for t in times.values()) == 1
-               else "all have the same modification time, so the last by name")
+        why = (
+            "the most recently modified, at " + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(newest))
+            if sum(t == newest for t in times.values()) == 1
+            else "all have the same modification time, so the last by name"
+        )
         names = ", ".join(p.relative_to(root).as_posix() for p, _ in sorted(group))
-        warnings.append(f"{len(group)} copies of one notebook ({names}); used "
-                        f"{chosen.relative_to(root).as_posix()} ({why}); the others are not read.")
+        warnings.append(
+            f"{len(group)} copies of one notebook ({names}); used "
+            f"{chosen.relative_to(root).as_posix()} ({why}); the others are not read."
+        )
         kept.append(chosen)
     return sorted(kept)
 
@@ -222,7 +226,8 @@ def _merge_notes(members: list[_Member], root: Path) -> list[str]:
     if not unicode and (len(distinct) < 2 or not ("*" in slots or len(spellings) > 1)):
         return []
     names = ", ".join(m.entry.relative_to(root).as_posix() + ("/" if m.entry.is_dir() else "") for m in members)
-    because = (" (the same name in two Unicode forms, NFC and NFD, as zips made on macOS write it)"
-               if unicode else "")
-    return [f"student id {members[0].written!r} appears more than once ({names}){because}; their answers "
-            "are merged, files read in that order, the last answer to a question counts."]
+    because = " (the same name in two Unicode forms, NFC and NFD, as zips made on macOS write it)" if unicode else ""
+    return [
+        f"student id {members[0].written!r} appears more than once ({names}){because}; their answers "
+        "are merged, files read in that order, the last answer to a question counts."
+    ]

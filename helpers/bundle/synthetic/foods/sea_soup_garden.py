@@ -334,9 +334,7 @@ def _leaf(sc: Scene, x: float, y: float, L: float, W: float, ang: float, col: np
     along = np.clip(u / L, -1, 1)
     half = W * (1 - along**2) ** 0.8 * (1 + 0.1 * np.sin(u * 0.45 + rng.uniform(0, 6)) + 0.06 * np.sin(u * 1.3))
     d = np.maximum(np.abs(v) - half, np.abs(u) - L)
-    vein = np.exp(-((v / 0.9) ** 2)) + 0.5 * np.clip(
-        (np.cos(TAU * (u - 0.8 * np.abs(v)) / (0.25 * L)) - 0.9) * 8, 0, 1
-    )
+    vein = np.exp(-((v / 0.9) ** 2)) + 0.5 * np.clip((np.cos(TAU * (u - 0.8 * np.abs(v)) / (0.25 * L)) - 0.9) * 8, 0, 1)
     tex = 0.3 * np.clip(vein, 0, 1) + 0.08 * fbm(rng, 12) - 0.15 * np.abs(v) / (W + 1e-3)
     sc.solid(d, col, tex, relief=(1.5, 0.3), shadow=(2, 1.5, 0.35), edge=0.2, gloss=0.3)
 
