@@ -104,6 +104,7 @@ class Sandbox:
             "/proc",
             "--tmpfs",
             "/tmp",
+            *_visible_under_tmp(),
             "--bind",
             str(scratch),
             str(scratch),
@@ -175,6 +176,15 @@ def _owner(proc: Path) -> int:
         return proc.stat().st_uid
     except OSError:
         return -1
+
+
+def _visible_under_tmp() -> list[str]:
+    """``--ro-bind`` arguments for what the kernel needs that lies under /tmp, which the sandbox hides
+    behind an empty tmpfs: the Python environment and the bundle (e.g. a clone made in /tmp)."""
+    needed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), paths.ROOT.resolve()}
+    tmp = Path("/tmp").resolve()
+    under = sorted(p for p in needed if tmp in p.parents)
+    return [arg for p in under for arg in ("--ro-bind", str(p), str(p))]
 
 
 def bwrap_problem() -> str:
