@@ -117,7 +117,7 @@ def test_the_course_display_of_the_visualization_has_structure(model: torch.nn.M
 @pytest.mark.slow
 def test_committed_checkpoint_reads_the_food_not_the_background(model: torch.nn.Module) -> None:
     """The targets of the background check hold on the committed checkpoint (44 validation images)."""
-    from helpers.bundle.train import predict, resolve_split
+    from helpers.bundle.splits import predict, resolve_split
     from helpers.data import FoodDataset
 
     folder = resolve_split(None, "validation")

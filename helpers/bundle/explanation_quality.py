@@ -242,7 +242,7 @@ def _validation_figures(
     model: nn.Module, folder: Path, per_class: int, smoothgrad_samples: int, progress: bool
 ) -> dict:
     """Food shares of the gradient methods and the background check on a per-class subset of ``folder``."""
-    from helpers.bundle.train import predict
+    from helpers.bundle.splits import predict
     from helpers.data import FoodDataset
 
     dataset = FoodDataset(folder)
@@ -285,7 +285,7 @@ def measure(
         device: "auto", "cpu" or "cuda".
         progress: show progress bars.
     """
-    from helpers.bundle.train import resolve_split
+    from helpers.bundle.splits import resolve_split
     from helpers.observe import load_observation
 
     per_class = check_int("per_class (validation images per class)", per_class, 1)
