@@ -14,6 +14,20 @@ from PIL import Image
 
 from helpers.model import Classifier
 
+#: Debian's chromium (``make test-setup``), which the browser tests drive through Playwright.
+CHROMIUM = os.environ.get("HW9_CHROMIUM", "/usr/bin/chromium")
+#: Flags that keep Chromium off the (closed) network and away from the GPU and sandbox it cannot use here.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the network
 
 #: Execution times (seconds) that tests record with :func:`report_time`; printed at the end of the run,

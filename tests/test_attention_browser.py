@@ -13,17 +13,9 @@ from helpers import paths
 from helpers.attention import attention_maps, save_attention_view
 from helpers.bert_models import load_bert
 
+from conftest import CHROMIUM, CHROMIUM_ARGS
 from jupyter_lab import LabServer
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = paths.BUILD / "screenshots" / "attention_view.png"
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -53,7 +45,7 @@ def test_attention_view_in_chromium(view: tuple[Path, list[str]]) -> None:
     requests: list[str] = []
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 900, "height": 520})
             page.on("request", lambda r: requests.append(r.url))
@@ -119,7 +111,7 @@ def test_attention_view_inside_jupyterlab(tmp_path: Path) -> None:
     nbformat.write(nb, tmp_path / "view.ipynb")
     requests: list[str] = []
     with LabServer(tmp_path) as lab, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1300, "height": 900})
             page.on("request", lambda r: requests.append(r.url))

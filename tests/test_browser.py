@@ -37,20 +37,9 @@ from helpers import paths
 from helpers.bundle.site import Outcome, build_site
 from helpers.questions import questions
 
+from conftest import CHROMIUM, CHROMIUM_ARGS
 from jupyter_lab import LAB_SETTINGS_DIR, QUIET_FLAGS, LabServer, prepare_notebooks
 
-CHROMIUM = os.environ.get("HW9_CHROMIUM", "/usr/bin/chromium")
-#: Flags that keep Chromium off the (closed) network and away from the GPU and sandbox it cannot use here.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
 VIEWPORT = {"width": 1440, "height": 900}
 #: Seconds one notebook may take to run all its cells with the quick profile.
 RUN_TIMEOUT = float(os.environ.get("HW9_BROWSER_TIMEOUT", "900"))

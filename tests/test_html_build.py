@@ -239,7 +239,7 @@ def test_pages_embed_their_figures_and_load_nothing_from_the_network(small_build
 @pytest.mark.browser
 def test_pages_render_offline_in_chromium(small_build: Path) -> None:
     """From disk in Chromium: the front page, a lesson, its next link; every request stays on disk."""
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from conftest import CHROMIUM, CHROMIUM_ARGS
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: run `make test-setup` (installs Debian's chromium).")
