@@ -26,6 +26,22 @@ from pathlib import Path
 
 from helpers import paths
 
+#: The sandbox every run starts from (the probe too): the whole file system read-only, fresh /dev and
+#: /proc, no network, its own process namespace, gone with the grader.
+BWRAP_BASE = (
+    "bwrap",
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "--unshare-net",
+    "--unshare-pid",
+    "--die-with-parent",
+)
+
 
 @dataclass(frozen=True)
 class Sandbox:
@@ -94,24 +110,14 @@ class Sandbox:
         if self.no_sandbox:
             return inner
         return [
-            "bwrap",
-            "--ro-bind",
-            "/",
-            "/",
-            "--dev",
-            "/dev",
-            "--proc",
-            "/proc",
+            *BWRAP_BASE,
             "--tmpfs",
             "/tmp",
             *_visible_under_tmp(),
             "--bind",
             str(scratch),
             str(scratch),
-            "--unshare-net",
-            "--unshare-pid",
             "--unshare-ipc",
-            "--die-with-parent",
             "--new-session",
             "--chdir",
             str(scratch),
@@ -191,21 +197,7 @@ def bwrap_problem() -> str:
     """ "" when ``bwrap`` is installed and can build a sandbox here; else the reason it cannot."""
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed"
-    probe = [
-        "bwrap",
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "--unshare-net",
-        "--unshare-pid",
-        "--die-with-parent",
-        "--",
-        "true",
-    ]
+    probe = [*BWRAP_BASE, "--", "true"]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as err:
