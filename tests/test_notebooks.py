@@ -40,7 +40,6 @@ CNN_NOTEBOOKS = [
     "05_integrated_gradients",
     "08_evaluating_explanations",
 ]
-#: The test configuration must run all six notebooks within this many seconds on 2 CPU cores.
 CHECK = "# NBVAL_CHECK_OUTPUT"
 QUESTION_HEADING = re.compile(r"^### Question (\d+)\s*$", re.M)
 
