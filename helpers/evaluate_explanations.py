@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from helpers import explanation_metrics as em
 from helpers.checks import check_int
 from helpers.data import DataError, FoodDataset
+from helpers.evidence import rank_correlations
 from helpers.integrated_gradients import integrated_gradients
 from helpers.lime_explain import lime_explain
 from helpers.model import load_model
@@ -377,7 +378,7 @@ def sanity(
         for name, m in explain_all(model, x, y, settings, names, progress=False).items():
             maps[name].append(m)
     correlation = {
-        name: [_mean(em.rank_correlations(per_step[0].abs(), m.abs())) for m in per_step]
+        name: [_mean(rank_correlations(per_step[0].abs(), m.abs())) for m in per_step]
         for name, per_step in maps.items()
     }
     return Sanity(steps, maps, correlation, x[0].cpu())

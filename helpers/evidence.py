@@ -279,16 +279,30 @@ def where(
 # Comparing maps
 
 
-def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> float:
-    """Spearman rank correlation between two maps of the same shape, pixel by pixel (ties averaged)."""
-    from scipy.stats import spearmanr
+def rank_correlations(reference: torch.Tensor, maps: torch.Tensor) -> torch.Tensor:
+    """Spearman rank correlation of each map with its reference, pixel by pixel: float64 N (ties averaged).
 
+    ``reference`` and ``maps`` are stacks N x H x W of one shape (one H x W map is a stack of one); NaN where
+    either map is constant. Adebayo et al. 2018 compare explanation maps this way.
+    """
+    from scipy.stats import rankdata
+
+    a, b = _as_maps(reference, "reference"), _as_maps(maps, "maps")
+    if a.shape != b.shape:
+        raise ValueError(f"the maps differ in shape: {tuple(a.shape)} vs {tuple(b.shape)}; upsample() first.")
+    ra, rb = rankdata(a.flatten(1).numpy(), axis=1), rankdata(b.flatten(1).numpy(), axis=1)
+    ra, rb = ra - ra.mean(1, keepdims=True), rb - rb.mean(1, keepdims=True)
+    denominator = np.sqrt((ra**2).sum(1) * (rb**2).sum(1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return torch.from_numpy(np.where(denominator > 0, (ra * rb).sum(1) / denominator, np.nan))
+
+
+def rank_correlation(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Spearman rank correlation between two H x W maps (:func:`rank_correlations` of one pair)."""
     x, y = _as_map(a, "a"), _as_map(b, "b")
     if x.shape != y.shape:
         raise ValueError(f"the maps differ in shape: {tuple(x.shape)} vs {tuple(y.shape)}; upsample() first.")
-    if x.std() == 0 or y.std() == 0:
-        return math.nan
-    return float(spearmanr(x.flatten().numpy(), y.flatten().numpy()).statistic)
+    return float(rank_correlations(x, y)[0])
 
 
 def relative_change(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -408,7 +422,7 @@ def compare_layers(
     return LayerComparison(
         tuple(names),
         ([blurriness(m) for m in a], [blurriness(m) for m in b]),
-        [rank_correlation(x, y) for x, y in zip(a, b, strict=True)],
+        rank_correlations(a, b).tolist(),
     )
 
 
@@ -454,7 +468,7 @@ def compare_settings(maps: Mapping[str, torch.Tensor], reference: str | None = N
             continue
         if stack.shape != ref.shape:
             raise ValueError(f"maps {name!r} have shape {tuple(stack.shape)}, the reference {tuple(ref.shape)}.")
-        result.correlation[name] = [rank_correlation(x, y) for x, y in zip(ref, stack, strict=True)]
+        result.correlation[name] = rank_correlations(ref, stack).tolist()
         result.change[name] = [relative_change(x, y) for x, y in zip(ref, stack, strict=True)]
         result.top[name] = [concentration(m) for m in stack]
     return result

@@ -15,7 +15,8 @@ Three families of checks, each a function of maps N x H x W (any explanation met
   to a blurred copy first and watches it rise. :func:`curve_area` is the area under such a curve.
 - **Sanity**: :func:`cascading_randomization` (Adebayo, Gilmer, Muelly, Goodfellow, Hardt & Kim 2018,
   "Sanity Checks for Saliency Maps", NeurIPS; arXiv:1810.03292) re-initializes the model's layers one by
-  one from the top; :func:`rank_correlations` compares each map with the trained model's (Spearman).
+  one from the top; :func:`helpers.evidence.rank_correlations` compares each map with the trained model's
+  (Spearman).
   A map that stays the same while the model is destroyed does not explain the model.
 
 Two maps that need no model serve as baselines: :func:`random_maps` and :func:`centre_maps` (the
@@ -27,10 +28,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.stats import rankdata
 from torch import nn
 
 from helpers.attribution import batches, check_batch_size, check_images, check_targets, explaining, to_model
@@ -281,19 +280,3 @@ def cascading_randomization(model: nn.Module, by: str = "block", seed: int = 0) 
         finally:
             torch.random.set_rng_state(state)
         yield name, clone
-
-
-def rank_correlations(reference: torch.Tensor, maps: torch.Tensor) -> torch.Tensor:
-    """Spearman rank correlation of each map with its reference, pixel by pixel: float64 N (ties averaged).
-
-    Adebayo et al. 2018 compare the absolute maps this way; NaN where either map is constant.
-    """
-    a = torch.as_tensor(reference).detach().cpu().double().flatten(1).numpy()
-    b = torch.as_tensor(maps).detach().cpu().double().flatten(1).numpy()
-    if a.shape != b.shape:
-        raise ValueError(f"reference and maps must have one shape, got {a.shape} and {b.shape}")
-    ra, rb = rankdata(a, axis=1), rankdata(b, axis=1)
-    ra, rb = ra - ra.mean(1, keepdims=True), rb - rb.mean(1, keepdims=True)
-    denominator = np.sqrt((ra**2).sum(1) * (rb**2).sum(1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return torch.from_numpy(np.where(denominator > 0, (ra * rb).sum(1) / denominator, np.nan))

@@ -16,6 +16,7 @@ from scipy.stats import spearmanr
 from torch import nn
 
 from helpers import explanation_metrics as em
+from helpers.evidence import rank_correlations
 
 
 def tiny_model(seed: int = 0) -> nn.Module:
@@ -187,7 +188,7 @@ def test_rank_correlations_agree_with_scipy() -> None:
     b = a + 0.3 * torch.rand(4, 6, 6, generator=generator)
     b[1] = torch.round(b[1] * 3)  # many ties
     a[3] = 1.0  # constant: no correlation
-    ours = em.rank_correlations(a, b)
+    ours = rank_correlations(a, b)
     for i in range(3):
         assert ours[i].item() == pytest.approx(spearmanr(a[i].flatten(), b[i].flatten()).statistic, abs=1e-12)
     assert math.isnan(ours[3])

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from helpers.attribution import chance_mass, mass_on_mask, randomized_copy
-from helpers.evidence import rank_correlation
+from helpers.evidence import rank_correlations
 from helpers.filters import filter_activation
 from helpers.instructor.cnn_key import LIME_IMAGES
 from helpers.integrated_gradients import integrated_gradients
@@ -56,11 +56,6 @@ def randomized_saliency(trained) -> torch.Tensor:
     return saliency(randomized_copy(model, seed=0), images, labels)
 
 
-def rank_correlations(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
-    """Spearman correlation of each pair of maps N x H x W, pixel by pixel."""
-    return np.array([rank_correlation(x, y) for x, y in zip(a, b, strict=True)])
-
-
 def test_same_model_same_maps(course_run, trained) -> None:
     model, images, labels, _ = trained
     assert torch.equal(saliency(model, images, labels), course_run.saliency)
@@ -74,7 +69,7 @@ def test_randomized_weights_change_the_saliency_maps(course_run, trained, random
     """Adebayo et al.'s model-randomization test: low rank correlation with the trained model's maps."""
     model, images, labels, _ = trained
     ours = course_run.saliency
-    rho = rank_correlations(ours, randomized_saliency)
+    rho = rank_correlations(ours, randomized_saliency).numpy()
     print("rank correlation, trained vs randomized weights, per image:", np.round(rho, 2))
     assert np.median(rho) < 0.3, rho
     # The yardstick: the same model's maps under a small change of the input agree far better.
