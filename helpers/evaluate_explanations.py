@@ -20,6 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from helpers import explanation_metrics as em
+from helpers.attribution import chance_mass
 from helpers.checks import check_int
 from helpers.data import DataError, FoodDataset
 from helpers.evidence import rank_correlations
@@ -214,7 +215,7 @@ def localisation(maps: dict[str, torch.Tensor], data: Validation) -> Localisatio
         }
         for name, m in maps.items()
     }
-    return Localisation(scores, em.chance_share(data.masks), maps, data.images.cpu(), data.masks)
+    return Localisation(scores, chance_mass(data.masks), maps, data.images.cpu(), data.masks)
 
 
 # ---------------------------------------------------------------------------------------------------

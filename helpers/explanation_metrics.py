@@ -32,7 +32,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.attribution import batches, check_batch_size, check_images, check_targets, explaining, to_model
+from helpers.attribution import (
+    batches,
+    check_batch_size,
+    check_images,
+    check_targets,
+    explaining,
+    mass_on_mask,
+    to_model,
+)
 from helpers.checks import check_int
 
 
@@ -76,9 +84,7 @@ def relevance_mass(maps: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     the pixels; NaN for an all-zero map or an empty mask.
     """
     flat, inside = _maps_and_masks(maps, masks)
-    positive = flat.clamp(min=0)
-    total = positive.sum(1)
-    share = (positive * inside).sum(1) / total.where(total > 0, torch.tensor(torch.nan, dtype=total.dtype))
+    share = mass_on_mask(flat.clamp(min=0)[:, None], inside[:, None])  # N x 1 x HW: one row per image
     return _nan_where_empty(share, inside)
 
 
@@ -94,11 +100,6 @@ def relevance_rank(maps: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     in_top = torch.arange(flat.shape[1])[None] < size  # N x HW: is rank r among the top K of its image?
     hits = (inside.gather(1, order) & in_top).sum(1)
     return _nan_where_empty(hits.double() / size[:, 0].clamp(min=1), inside)
-
-
-def chance_share(masks: torch.Tensor) -> torch.Tensor:
-    """Each mask's share of the pixels, float64 N: what a random map scores on mass and rank on average."""
-    return torch.as_tensor(masks).detach().cpu().bool().flatten(1).double().mean(1)
 
 
 # ---------------------------------------------------------------------------------------------------

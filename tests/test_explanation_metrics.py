@@ -16,6 +16,7 @@ from scipy.stats import spearmanr
 from torch import nn
 
 from helpers import explanation_metrics as em
+from helpers.attribution import chance_mass
 from helpers.evidence import rank_correlations
 
 
@@ -80,7 +81,7 @@ def test_localisation_by_hand() -> None:
     perfect = masks.double()
     uniform = torch.ones(3, 4, 4)
     assert em.relevance_rank(perfect, masks)[:2].tolist() == [1.0, 1.0]
-    assert em.relevance_mass(uniform, masks)[:2].tolist() == [0.25, 0.25] == em.chance_share(masks)[:2].tolist()
+    assert em.relevance_mass(uniform, masks)[:2].tolist() == [0.25, 0.25] == chance_mass(masks)[:2].tolist()
     signed = perfect - (~masks).double()  # -1 off the object: negative relevance does not count
     assert em.relevance_mass(signed, masks)[0] == 1.0
     for metric in (em.pointing_game, em.relevance_mass, em.relevance_rank):
