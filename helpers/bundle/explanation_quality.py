@@ -53,20 +53,16 @@ GREY = 0.5
 def method_maps(
     model: nn.Module, images: torch.Tensor, labels: torch.Tensor, smoothgrad_samples: int = 500, progress: bool = False
 ) -> dict[str, torch.Tensor]:
-    """Saliency, SmoothGrad and IG maps (each N x H x W, non-negative) of ``images`` N x 3 x H x W for ``labels``.
+    """Saliency, SmoothGrad and IG maps (each N x H x W, non-negative, on the CPU) of ``images`` N x 3 x H x W
+    for ``labels``, through lesson 08's :func:`~helpers.evaluate_explanations.explain_all`.
 
-    Every method runs with its defaults (the course's parameters); only SmoothGrad's number of noisy
-    copies can be lowered (course: 500) to measure a larger split on a CPU.
+    Every method runs with the course's parameters; only SmoothGrad's number of noisy copies can be
+    lowered (course: 500) to measure a larger split on a CPU.
     """
-    from helpers.integrated_gradients import integrated_gradients
-    from helpers.saliency import saliency
-    from helpers.smoothgrad import smoothgrad
+    from helpers.evaluate_explanations import Settings, explain_all
 
-    return {
-        "saliency": saliency(model, images, labels),
-        "SmoothGrad": smoothgrad(model, images, labels, samples=smoothgrad_samples, progress=progress),
-        "IG": integrated_gradients(model, images, labels).maps,
-    }
+    course = Settings(smoothgrad_samples=smoothgrad_samples, ig_steps=10, seed=0)
+    return explain_all(model, images, labels, course, names=("saliency", "SmoothGrad", "IG"), progress=progress)
 
 
 def food_ratio(maps: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
