@@ -131,7 +131,8 @@ def regions_of(obs, index: int, outline_width: int = OUTLINE_WIDTH) -> dict[str,
             "inside": erode(food, outline_width),
             **regions,
         }
-        regions.update(part_masks(obs.dataset.paths[index], size))
+        source = obs.indices[index] if obs.indices else index  # observed image #index is dataset image source
+        regions.update(part_masks(obs.dataset.paths[source], size))
     return regions
 
 

@@ -162,6 +162,24 @@ def test_regions_of_without_masks_gives_only_the_frame() -> None:
     assert list(ev.regions_of(Obs(), 0)) == ["border"]
 
 
+def test_regions_of_reads_the_parts_of_the_observed_image_not_of_its_position(tmp_path) -> None:
+    from PIL import Image
+
+    (tmp_path / "parts").mkdir()
+    Image.new("L", (32, 32), 255).save(tmp_path / "parts" / "5_5_handle.png")
+
+    class Obs:  # observed images #0, #1 are the folder's images 2 and 5 (e.g. an unreadable one skipped)
+        images = torch.zeros(2, 3, 32, 32)
+        masks = torch.zeros(2, 32, 32, dtype=torch.bool)
+        indices = (2, 5)
+
+        class dataset:  # noqa: N801 - stands in for FoodDataset
+            paths = [tmp_path / f"{k}_{k}.jpg" for k in range(6)]
+
+    assert "handle" in ev.regions_of(Obs(), 1)
+    assert "handle" not in ev.regions_of(Obs(), 0)
+
+
 def test_part_masks_read_from_parts_folder(tmp_path) -> None:
     import numpy as np
     from PIL import Image
