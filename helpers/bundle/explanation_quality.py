@@ -51,7 +51,12 @@ GREY = 0.5
 
 
 def method_maps(
-    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, smoothgrad_samples: int = 500, progress: bool = False
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    smoothgrad_samples: int = 500,
+    progress: bool = False,
+    names: tuple[str, ...] = ("saliency", "SmoothGrad", "IG"),
 ) -> dict[str, torch.Tensor]:
     """Saliency, SmoothGrad and IG maps (each N x H x W, non-negative, on the CPU) of ``images`` N x 3 x H x W
     for ``labels``, through lesson 08's :func:`~helpers.evaluate_explanations.explain_all`.
@@ -62,7 +67,7 @@ def method_maps(
     from helpers.evaluate_explanations import Settings, explain_all
 
     course = Settings(smoothgrad_samples=smoothgrad_samples, ig_steps=10, seed=0)
-    return explain_all(model, images, labels, course, names=("saliency", "SmoothGrad", "IG"), progress=progress)
+    return explain_all(model, images, labels, course, names=names, progress=progress)
 
 
 def food_ratio(maps: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,36 @@ EMBEDDED_WIDTHS = (16, 16, 32, 64, 64)
 EMBEDDED_HIDDEN = 128
 
 
+def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Random camera changes for training, batched: mirror, zoom 0.85-1.15x, shift up to 10%, turn up to
+    17 degrees, and brightness, contrast and saturation 0.8-1.2x each.
+
+    Args:
+        x: images N x 3 x H x W in [0, 1].
+        rng: where every random choice comes from (so a seeded run is reproducible).
+
+    Returns:
+        augmented images N x 3 x H x W in [0, 1] (edges filled by reflection).
+    """
+    n = len(x)
+
+    def draw(low: float, high: float) -> torch.Tensor:
+        return torch.from_numpy(rng.uniform(low, high, n).astype(np.float32)).to(x.device)
+
+    zoom, turn, flip = draw(0.85, 1.15), draw(-0.3, 0.3), torch.where(draw(0, 1) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(turn) / zoom, torch.sin(turn) / zoom
+    theta = torch.stack(
+        [torch.stack([cos * flip, -sin, draw(-0.1, 0.1)], 1), torch.stack([sin * flip, cos, draw(-0.1, 0.1)], 1)], 1
+    )
+    grid = nn.functional.affine_grid(theta, list(x.shape), align_corners=False)
+    x = nn.functional.grid_sample(x, grid, padding_mode="reflection", align_corners=False)
+    x = x * draw(0.8, 1.2)[:, None, None, None]
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = mean + (x - mean) * draw(0.8, 1.2)[:, None, None, None]
+    grey = x.mean(dim=1, keepdim=True)
+    return (grey + (x - grey) * draw(0.8, 1.2)[:, None, None, None]).clamp(0, 1)
+
+
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 64) -> float:
     """Top-1 accuracy of ``model`` (eval mode) on uint8 or float images N x 3 x 128 x 128."""
     return (predict(model, images, batch_size) == labels).sum().item() / max(len(images), 1)
@@ -37,16 +67,18 @@ def train(
     out: str | Path = paths.EMBEDDED_CHECKPOINT,
     widths: tuple[int, ...] = EMBEDDED_WIDTHS,
     hidden: int = EMBEDDED_HIDDEN,
-    epochs: int = 24,
+    epochs: int = 32,
     batch_size: int = 16,
     lr: float = 1e-3,
     seed: int = 0,
     device: str = "auto",
     resume: bool = False,
+    augmentation: bool = True,
 ) -> float:
     """Train with Adam, checkpoint every epoch in the course's format, return the best validation accuracy.
 
-    ``resume=True`` continues from ``out`` (its epoch, optimizer state and weights).
+    ``resume=True`` continues from ``out`` (its epoch, optimizer state and weights). ``augmentation``
+    applies :func:`augment` to every batch; without it, only horizontal mirroring.
     """
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -75,8 +107,11 @@ def train(
         for start in bar:
             idx = order[start : start + batch_size]
             x = train_x[idx].to(dev).float() / 255
-            flip = torch.from_numpy(rng.random(len(idx)) < 0.5).to(dev)
-            x = torch.where(flip[:, None, None, None], x.flip(3), x)  # horizontal flip augmentation
+            if augmentation:
+                x = augment(x, rng)
+            else:
+                flip = torch.from_numpy(rng.random(len(idx)) < 0.5).to(dev)
+                x = torch.where(flip[:, None, None, None], x.flip(3), x)  # horizontal mirroring only
             loss = loss_fn(model(x), train_y[idx].to(dev))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -128,6 +163,7 @@ def _train_cli(args: argparse.Namespace) -> int:
             args.seed,
             args.device,
             args.resume,
+            not args.no_augmentation,
         )
     except DataError as err:
         print(f"error: {err}")
@@ -138,7 +174,13 @@ def _train_cli(args: argparse.Namespace) -> int:
 
 def _evaluate_cli(args: argparse.Namespace) -> int:
     try:
-        if args.explanations:
+        if args.compare:
+            if args.data is not None:
+                raise ValueError("--compare measures on the embedded data (it needs food masks); leave out --data.")
+            from helpers.bundle.candidates import compare
+
+            print(compare(args.compare, args.per_class, args.smoothgrad_samples, args.device))
+        elif args.explanations:
             if args.data is not None:
                 raise ValueError(
                     "--explanations measures on the embedded data (it needs food masks); leave out --data."
@@ -172,12 +214,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="channels of the five stages; the course model is 128 128 256 512 512",
     )
     p.add_argument("--hidden", type=int, default=EMBEDDED_HIDDEN, help="fc hidden units (course: 1024)")
-    p.add_argument("--epochs", type=int, default=24)
+    p.add_argument("--epochs", type=int, default=32)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--resume", action="store_true", help="continue from --out (epoch, optimizer, weights)")
+    p.add_argument(
+        "--no-augmentation",
+        action="store_true",
+        help="mirror images only, instead of random zoom, shift, turn and colour changes",
+    )
     p.set_defaults(func=_train_cli)
 
     e = subparsers.add_parser(
@@ -187,7 +234,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     e.add_argument("--data", help="Food-11 root or a folder of images; default: embedded data")
     e.add_argument("--checkpoint", help="checkpoint file; default: the embedded one")
-    e.add_argument("--split", default="validation", help="training, validation or evaluation")
+    e.add_argument(
+        "--split", default="validation", help="training, validation, evaluation or (embedded data) heldout_style"
+    )
     e.add_argument("--device", default="auto")
     e.add_argument(
         "--explanations",
@@ -196,15 +245,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "with the course's parameters against their targets, on the embedded data",
     )
     e.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="CHECKPOINT",
+        help="print a table of these checkpoints: size, validation and held-out-style accuracy, and the "
+        "explanation figures against their targets (how the embedded checkpoint was chosen)",
+    )
+    e.add_argument(
         "--per-class",
         type=int,
         default=40,
-        help="with --explanations: validation images per class (40 = the whole split)",
+        help="with --explanations or --compare: validation images per class (40 = the whole split)",
     )
     e.add_argument(
         "--smoothgrad-samples",
         type=int,
         default=500,
-        help="with --explanations: SmoothGrad's noisy copies per validation image (course: 500)",
+        help="with --explanations or --compare: SmoothGrad's noisy copies per validation image (course: 500)",
     )
     e.set_defaults(func=_evaluate_cli)

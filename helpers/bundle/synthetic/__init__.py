@@ -4,6 +4,10 @@ The course's Food-11 photos cannot ship with the bundle, so the bundle draws its
 Food-11 classes in the course's order, 128 x 128 RGB, each image with a ground-truth mask of where the
 food is. The masks let the notebooks measure how much of an explanation's attribution lands on the food.
 
+Every surface carries photographic texture (blotches, mottling, grain and pits at several scales, glints
+on the food), so hiding a patch of it removes information as it does on a photo. Scenes vary the camera's
+distance and tilt, the light, the colour cast, occlusion and the number of portions.
+
 Everything that is not food (the table, the plate or bowl, cutlery, napkins, cups, crumbs, the light,
 the camera's colour cast and noise) is drawn independently of the class, so a classifier can only learn
 the label from the food itself. Each image has its own random generator seeded from
@@ -15,6 +19,7 @@ Layout written by :func:`generate` (Food-11's, plus masks)::
     root/training/<label>_<n>.jpg        n counts from 0 within each class; JPEG quality 90
     root/training/masks/<label>_<n>.png  8-bit L, 255 where the food is, 0 elsewhere
     root/validation/..., root/evaluation/...
+    root/heldout_style/...               the same, drawn with tables, plates and light training never uses
     root/food/<label>_<index>.jpg        the ten hand-designed observation images (OBSERVATION)
     root/food/masks/<stem>.png           their food masks
     root/food/parts/<stem>_<part>.png    masks of named parts (PARTS)

@@ -3,6 +3,7 @@ observation images, and the cached embedded copy (:func:`ensure_embedded`)."""
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import shutil
@@ -14,7 +15,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from helpers import paths
-from helpers.bundle.synthetic.foods import DRAWERS
+from helpers.bundle.synthetic.foods import DRAWERS, FILLS_VESSEL
 from helpers.bundle.synthetic.observed import OBSERVATION, draw_observation
 from helpers.bundle.synthetic.scene import Scene, background, finish
 from helpers.bundle.synthetic.tableware import draw_clutter, draw_occluder, draw_vessel
@@ -22,22 +23,27 @@ from helpers.checks import check_int
 from helpers.classes import CLASS_NAMES
 
 #: Bump whenever the drawing changes: ensure_embedded() regenerates caches with another version.
-VERSION = "food11-synthetic-v4"
+VERSION = "food11-synthetic-v5"
 
 
-#: Images per class in each split (Food-11's folder names).
-SPLITS = {"training": 200, "validation": 40, "evaluation": 40}
+#: Images per class in each split: Food-11's three folders, plus the held-out style split (tables,
+#: plates and light that the other splits never use) that measures generalization beyond the generator.
+SPLITS = {"training": 400, "validation": 40, "evaluation": 40, "heldout_style": 20}
+
+#: The splits drawn in the held-out style.
+HELDOUT_SPLITS = frozenset({"heldout_style"})
 
 
 JPEG_QUALITY = 90
 
 
-def render(label: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def render(label: int, rng: np.random.Generator, heldout: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Draw one random scene of class ``label``.
 
     Args:
         label: class index 0..10 (CLASS_NAMES order).
         rng: the generator every random choice is drawn from.
+        heldout: draw in the held-out style (tables, plates and light training never uses).
 
     Returns:
         image (128 x 128 x 3 uint8) and mask (128 x 128 bool, True where the food is).
@@ -45,15 +51,20 @@ def render(label: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray
     label = check_int("label (a class index)", label, 0, len(CLASS_NAMES) - 1)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}.")
-    sc = Scene(rng)
+    sc = Scene(rng, heldout=heldout)
     # Everything up to the food is drawn the same way whatever the label.
-    sc.img[:] = background(rng)
+    sc.img[:] = background(rng, heldout)
     draw_clutter(sc)
     ves = draw_vessel(sc)
     s = ves.r * rng.uniform(0.92, 1.08)
     cx, cy = ves.cx + rng.normal(0, 0.06 * ves.r), ves.cy + rng.normal(0, 0.06 * ves.r)
-    DRAWERS[label](sc, cx, cy, s, ves)
-    if rng.random() < 0.12:
+    if label not in FILLS_VESSEL and rng.random() < 0.15:  # two portions side by side
+        a, d = rng.uniform(0, math.tau), 0.42 * s
+        for side in (-1, 1):
+            DRAWERS[label](sc, cx + side * d * math.cos(a), cy + side * d * math.sin(a), 0.58 * s, ves)
+    else:
+        DRAWERS[label](sc, cx, cy, s, ves)
+    if rng.random() < 0.2:
         draw_occluder(sc, cx, cy, s)
     return finish(sc, rng), sc.food >= 0.5
 
@@ -67,7 +78,8 @@ def _save(img: np.ndarray, mask: np.ndarray, image_path: Path, mask_path: Path) 
 def _write_one(task: tuple[str, int, int, int, int]) -> None:
     """Render and save one image; the random generator depends only on (seed, split, label, n)."""
     folder, seed, split_index, label, n = task
-    img, mask = render(label, np.random.default_rng([seed, split_index, label, n]))
+    heldout = list(SPLITS)[split_index] in HELDOUT_SPLITS
+    img, mask = render(label, np.random.default_rng([seed, split_index, label, n]), heldout)
     folder_path = Path(folder)
     _save(img, mask, folder_path / f"{label}_{n}.jpg", folder_path / "masks" / f"{label}_{n}.png")
 

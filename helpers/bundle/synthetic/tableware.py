@@ -34,6 +34,10 @@ _CERAMICS = [
 ]
 
 
+#: Held-out style plates and bowls: glazes no training scene uses.
+_HELDOUT_CERAMICS = [(0.15, 0.25, 0.6), (0.82, 0.62, 0.18), (0.12, 0.45, 0.45), (0.55, 0.2, 0.35)]
+
+
 _ACCENTS = [(0.2, 0.32, 0.65), (0.75, 0.6, 0.25), (0.2, 0.45, 0.3), (0.7, 0.2, 0.15)]
 
 
@@ -148,17 +152,27 @@ def draw_clutter(sc: Scene) -> None:
         _crumbs(sc, int(rng.integers(5, 40)))
 
 
+def _glaze(sc: Scene) -> np.ndarray:
+    """A plate or bowl colour: from the held-out palette in held-out-style scenes."""
+    palette = _HELDOUT_CERAMICS if sc.heldout else _CERAMICS
+    return jit(sc.rng, palette[sc.rng.integers(len(palette))], 0.03)
+
+
 def draw_vessel(sc: Scene) -> Vessel:
-    """A plate or a bowl near the centre; returns where the food goes."""
+    """A plate or a bowl near the centre, seen from a random distance and angle; returns where the food goes.
+
+    Held-out-style scenes (``sc.heldout``) take their glaze from a palette training scenes never use.
+    """
     rng = sc.rng
     bowl = rng.random() < 0.4
-    cx, cy = 64 + rng.normal(0, 5), 64 + rng.normal(0, 5)
-    aspect, angle = rng.uniform(0.86, 1.0), rng.uniform(0, math.pi)
-    col = jit(rng, _CERAMICS[rng.integers(len(_CERAMICS))], 0.03)
+    zoom = rng.uniform(0.72, 1.12)  # camera distance
+    cx, cy = 64 + rng.normal(0, 7), 64 + rng.normal(0, 7)
+    aspect, angle = rng.uniform(0.74, 1.0), rng.uniform(0, math.pi)  # camera tilt, turn
+    col = _glaze(sc)
     if bowl:
-        R = rng.uniform(44, 60)
+        R = rng.uniform(44, 60) * zoom
         return draw_bowl(sc, cx, cy, R, aspect, angle, col, rim=rng.uniform(0.08, 0.13))
-    return draw_plate(sc, cx, cy, rng.uniform(50, 68), aspect, angle, col)
+    return draw_plate(sc, cx, cy, rng.uniform(50, 68) * zoom, aspect, angle, col)
 
 
 def draw_plate(sc: Scene, cx: float, cy: float, R: float, aspect: float, angle: float, col: np.ndarray) -> Vessel:
@@ -194,7 +208,7 @@ def draw_bowl(
     ri = R * (1 - rim)
     d_in = sd_ellipse(u, v, ri, ri * aspect)
     a_in = cov(d_in)
-    inner_col = col if rng.random() < 0.7 else jit(rng, _CERAMICS[rng.integers(len(_CERAMICS))], 0.03)
+    inner_col = col if rng.random() < 0.7 else _glaze(sc)
     rho = np.hypot(X - cx, Y - cy) + 1e-3
     toward = ((X - cx) * sc.lx + (Y - cy) * sc.ly) / rho
     # The inner wall on the light's side faces away from it; the bottom is flat and evenly lit.

@@ -1,0 +1,102 @@
+"""Choosing the embedded checkpoint by measurement: ``python -m helpers evaluate --compare A.pt B.pt ...``.
+
+One row per checkpoint of the course classifier: its size, its accuracy on the whole validation split and
+on the held-out style split (tables, plates and light training never uses), and the explanation figures
+of :mod:`helpers.bundle.explanation_quality` that its targets are about. The embedded checkpoint is the
+candidate that meets the most targets within the notebooks' time budget (see README, "The embedded default").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.bundle.explanation_quality import ExplanationQuality, measure
+
+METHODS = ("saliency", "SmoothGrad", "IG")
+
+
+@dataclass
+class Candidate:
+    """The figures of one checkpoint (accuracies are fractions; ratios are food share / area share)."""
+
+    name: str
+    widths: tuple[int, ...]
+    parameters: int
+    validation: float
+    heldout_style: float
+    quality: ExplanationQuality
+
+    def cells(self) -> list[str]:
+        """The row's cells in :data:`HEADER`'s order."""
+        q = self.quality
+        right = [i for i, ok in enumerate(q.observed_correct) if ok]
+        lowest = [min((q.observed_ratio[m][i] for i in right), default=float("nan")) for m in METHODS]
+        met = sum(ok for ok, _ in q.checks().values())
+        return [
+            self.name,
+            "-".join(map(str, self.widths)),
+            f"{self.parameters / 1e3:.0f}k",
+            f"{self.validation:.1%}",
+            f"{self.heldout_style:.1%}",
+            f"{sum(n > 0 for n in q.lime_green)}/10",
+            " ".join(f"{q.validation_ratio[m]:.2f}" for m in METHODS),
+            " ".join(f"{x:.2f}" for x in lowest),
+            f"{q.food_only:.0%} / {q.background_only:.0%}",
+            f"{met}/{len(q.checks())}",
+        ]
+
+
+HEADER = [
+    "checkpoint",
+    "widths",
+    "params",
+    "validation",
+    "held-out style",
+    "LIME green",
+    "val. ratio sal/SG/IG",
+    "lowest observed sal/SG/IG",
+    "food-only / bg-only",
+    "targets met",
+]
+
+
+def evaluate_candidate(
+    checkpoint: str | Path, per_class: int = 40, smoothgrad_samples: int = 500, device: str = "auto"
+) -> Candidate:
+    """Measure one checkpoint on the embedded data (see :func:`~helpers.bundle.explanation_quality.measure`)."""
+    from helpers.bundle.splits import load_split, predict, resolve_split
+    from helpers.model import load_model
+
+    model = load_model(checkpoint, device)
+    accuracy = {}
+    for split in ("validation", "heldout_style"):
+        images, labels = load_split(resolve_split(None, split), progress=False)
+        accuracy[split] = float((predict(model, images) == labels).double().mean())
+    quality = measure(checkpoint, per_class, smoothgrad_samples, device, progress=False)
+    return Candidate(
+        Path(checkpoint).stem,
+        tuple(model.widths),
+        sum(p.numel() for p in model.parameters()),
+        accuracy["validation"],
+        accuracy["heldout_style"],
+        quality,
+    )
+
+
+def table(candidates: list[Candidate]) -> str:
+    """The candidates as a Markdown table (one row each, in the given order)."""
+    rows = [HEADER, ["---"] * len(HEADER)] + [c.cells() for c in candidates]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def compare(
+    checkpoints: list[str | Path], per_class: int = 40, smoothgrad_samples: int = 500, device: str = "auto"
+) -> str:
+    """The table of :func:`table` for the given checkpoint files, with the measuring settings."""
+    candidates = [evaluate_candidate(c, per_class, smoothgrad_samples, device) for c in checkpoints]
+    settings = (
+        f"Explanation figures on {per_class} validation images per class (SmoothGrad {smoothgrad_samples} copies) "
+        "and the ten observed images (course settings); accuracies on the whole splits."
+    )
+    return settings + "\n\n" + table(candidates)
