@@ -99,9 +99,9 @@ def test_regularized_visualization_has_visible_structure(model: torch.nn.Module,
     shown = feature_visualization(model, cnnid, 0, progress=False)  # what notebook 04 shows
     assert shown.shape == (1, 3, 48, 48) and 0 <= shown.min() and shown.max() <= 1
     spread, flat = structure(shown), structure(start)
-    # Every colour channel varies across the picture far more than the faint noise it started from (a flat
-    # image has 0), and the picture as a whole has visible contrast (a filter may weigh one colour little).
-    assert spread.min() > 5 * flat.max() and spread.max() > 0.05, (spread, flat)
+    # Every colour channel varies across the picture: far more than the faint noise it started from
+    # (a flat image has 0).
+    assert spread.min() > 0.05 and spread.min() > 5 * flat.max(), (spread, flat)
 
 
 @pytest.mark.slow
@@ -114,44 +114,20 @@ def test_the_course_display_of_the_visualization_has_structure(model: torch.nn.M
     assert structure(shown).min() > 0.05, structure(shown)
 
 
-@pytest.fixture(scope="module")
-def validation_44() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The 4 first validation images of each class (44): images, labels and food masks."""
-    from helpers.bundle.splits import resolve_split
+@pytest.mark.slow
+def test_committed_checkpoint_reads_the_food_not_the_background(model: torch.nn.Module) -> None:
+    """The targets of the background check hold on the committed checkpoint (44 validation images)."""
+    from helpers.bundle.splits import predict, resolve_split
     from helpers.data import FoodDataset
 
     folder = resolve_split(None, "validation")
     indices = eq.validation_subset(folder, 4)
     dataset = FoodDataset(folder)
     images, labels = dataset.getbatch(indices)
+    food_only, background_only = eq.swap_backgrounds(images, dataset.masks(indices))
     assert len(indices) == 44
-    return images, labels, dataset.masks(indices)
-
-
-@pytest.mark.slow
-def test_committed_checkpoint_does_not_read_the_class_from_the_background(
-    model: torch.nn.Module, validation_44: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-) -> None:
-    """Background-only images are classified at most at twice chance. (The food-only target, 80%, is not
-    met by the committed checkpoint: 77.3% here; README lists it.)"""
-    from helpers.bundle.splits import predict
-
-    images, labels, masks = validation_44
-    _, background_only = eq.swap_backgrounds(images, masks)
+    assert (predict(model, food_only) == labels).double().mean() >= eq.TARGETS["food_only"]
     assert (predict(model, background_only) == labels).double().mean() <= eq.TARGETS["background_only"]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("method", ["saliency", "IG"])
-def test_committed_checkpoint_gradient_maps_lie_on_the_food(
-    model: torch.nn.Module, validation_44: tuple[torch.Tensor, torch.Tensor, torch.Tensor], method: str
-) -> None:
-    """Saliency and IG (course settings) put at least 3x the food's area share of their mass on the food,
-    averaged over the 44 images. (SmoothGrad's 2.5x misses the target; README lists it.)"""
-    images, labels, masks = validation_44
-    maps = eq.method_maps(model, images, labels, names=(method,))
-    ratio = eq.food_ratio(maps[method], masks).mean().item()
-    assert ratio >= eq.TARGETS["validation_ratio"], ratio
 
 
 @pytest.mark.slow
@@ -163,3 +139,17 @@ def test_committed_checkpoint_filter_activation_blurs_with_depth(model: torch.nn
     images = load_observation(verbose=False).images
     blur = [eq.mean_blur(upsample(filter_activation(model, images, k, 0))) for k in eq.FILTER_LAYERS]
     assert blur == sorted(blur) and blur[0] < blur[-1], blur
+
+
+def test_candidate_table_has_a_row_per_checkpoint_with_its_figures() -> None:
+    from dataclasses import replace
+
+    from helpers.bundle.candidates import HEADER, Candidate, table
+
+    best = Candidate("best", (16, 16, 32, 64, 64), 223867, 0.893, 0.614, _quality())
+    weak = replace(best, name="weak", validation=0.5, quality=_quality(lime_green=[0] * 10, food_only=0.5))
+    lines = table([best, weak]).splitlines()
+    assert len(lines) == 4 and all(line.count("|") == len(HEADER) + 1 for line in lines)
+    assert "| best | 16-16-32-64-64 | 224k | 89.3% | 61.4% | 10/10 |" in lines[2]
+    assert lines[2].endswith("| 12/12 |")  # every target met by the reference figures
+    assert "| 50.0% |" in lines[3] and "| 0/10 |" in lines[3] and lines[3].endswith("| 10/12 |")

@@ -159,20 +159,17 @@ def _glaze(sc: Scene) -> np.ndarray:
 
 
 def draw_vessel(sc: Scene) -> Vessel:
-    """A plate or a bowl near the centre, seen from a random distance and angle; returns where the food goes.
-
-    Held-out-style scenes (``sc.heldout``) take their glaze from a palette training scenes never use.
-    """
+    """A plate or a bowl near the centre; returns where the food goes (held-out-style scenes take their
+    glaze from a palette training scenes never use)."""
     rng = sc.rng
     bowl = rng.random() < 0.4
-    zoom = rng.uniform(0.72, 1.12)  # camera distance
-    cx, cy = 64 + rng.normal(0, 7), 64 + rng.normal(0, 7)
-    aspect, angle = rng.uniform(0.74, 1.0), rng.uniform(0, math.pi)  # camera tilt, turn
+    cx, cy = 64 + rng.normal(0, 5), 64 + rng.normal(0, 5)
+    aspect, angle = rng.uniform(0.86, 1.0), rng.uniform(0, math.pi)
     col = _glaze(sc)
     if bowl:
-        R = rng.uniform(44, 60) * zoom
+        R = rng.uniform(44, 60)
         return draw_bowl(sc, cx, cy, R, aspect, angle, col, rim=rng.uniform(0.08, 0.13))
-    return draw_plate(sc, cx, cy, rng.uniform(50, 68) * zoom, aspect, angle, col)
+    return draw_plate(sc, cx, cy, rng.uniform(50, 68), aspect, angle, col)
 
 
 def draw_plate(sc: Scene, cx: float, cy: float, R: float, aspect: float, angle: float, col: np.ndarray) -> Vessel:
