@@ -59,3 +59,17 @@ def test_evaluate_explanations_refuses_other_data(tiny_food11: Path, capsys) -> 
 
     assert main(["evaluate", "--explanations", "--data", str(tiny_food11)]) == 1
     assert "needs food masks" in capsys.readouterr().out
+
+
+def test_augment_is_seeded_batched_and_stays_an_image() -> None:
+    import numpy as np
+
+    from helpers.bundle.train import augment
+
+    images = torch.rand(6, 3, 32, 32)
+    a = augment(images, np.random.default_rng(1))
+    assert a.shape == images.shape and a.min() >= 0 and a.max() <= 1
+    assert torch.equal(a, augment(images, np.random.default_rng(1)))  # the same seed, the same batch
+    assert not torch.allclose(a, augment(images, np.random.default_rng(2)))
+    assert not torch.allclose(a[0], images[0])  # every image is changed, each in its own way
+    assert not torch.allclose(a[0] - images[0], a[1] - images[1])

@@ -65,21 +65,20 @@ def evaluate_candidate(
     checkpoint: str | Path, per_class: int = 40, smoothgrad_samples: int = 500, device: str = "auto"
 ) -> Candidate:
     """Measure one checkpoint on the embedded data (see :func:`~helpers.bundle.explanation_quality.measure`)."""
-    from helpers.bundle.splits import load_split, predict, resolve_split
+    from helpers.bundle.splits import accuracy, load_split, resolve_split
     from helpers.model import load_model
 
     model = load_model(checkpoint, device)
-    accuracy = {}
-    for split in ("validation", "heldout_style"):
-        images, labels = load_split(resolve_split(None, split), progress=False)
-        accuracy[split] = float((predict(model, images) == labels).double().mean())
+    splits = {
+        split: load_split(resolve_split(None, split), progress=False) for split in ("validation", "heldout_style")
+    }
     quality = measure(checkpoint, per_class, smoothgrad_samples, device, progress=False)
     return Candidate(
         Path(checkpoint).stem,
         tuple(model.widths),
         sum(p.numel() for p in model.parameters()),
-        accuracy["validation"],
-        accuracy["heldout_style"],
+        accuracy(model, *splits["validation"]),
+        accuracy(model, *splits["heldout_style"]),
         quality,
     )
 

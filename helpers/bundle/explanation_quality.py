@@ -243,7 +243,7 @@ def _validation_figures(
     model: nn.Module, folder: Path, per_class: int, smoothgrad_samples: int, progress: bool
 ) -> dict:
     """Food shares of the gradient methods and the background check on a per-class subset of ``folder``."""
-    from helpers.bundle.splits import predict
+    from helpers.bundle.splits import accuracy
     from helpers.data import FoodDataset
 
     dataset = FoodDataset(folder)
@@ -256,16 +256,13 @@ def _validation_figures(
     maps = method_maps(model, images.to(device), labels.to(device), smoothgrad_samples, progress)
     food_only, background_only = swap_backgrounds(images, masks)
 
-    def accuracy(x: torch.Tensor) -> float:
-        return float((predict(model, x) == labels).double().mean())
-
     return {
         "validation_ratio": {m: float(np.nanmean(food_ratio(v, masks).numpy())) for m, v in maps.items()},
         "validation_images": len(indices),
         "smoothgrad_samples": smoothgrad_samples,
-        "food_only": accuracy(food_only),
-        "background_only": accuracy(background_only),
-        "accuracy": accuracy(images),
+        "food_only": accuracy(model, food_only, labels),
+        "background_only": accuracy(model, background_only, labels),
+        "accuracy": accuracy(model, images, labels),
     }
 
 

@@ -48,3 +48,8 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 64) -> tor
         predicted.append(model(batch).argmax(1).cpu())
     model.train(was_training)
     return torch.cat(predicted) if predicted else torch.zeros(0, dtype=torch.long)
+
+
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 64) -> float:
+    """Top-1 accuracy of ``model`` (eval mode) on uint8 or float images N x 3 x 128 x 128 with labels N."""
+    return (predict(model, images, batch_size) == labels).sum().item() / max(len(images), 1)

@@ -19,7 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from helpers import paths
-from helpers.bundle.splits import load_split, predict, resolve_split
+from helpers.bundle.splits import accuracy, load_split, predict, resolve_split
 from helpers.data import CLASS_NAMES, DataError
 from helpers.model import Classifier, load_model, load_state, pick_device, save_checkpoint
 
@@ -55,11 +55,6 @@ def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     x = mean + (x - mean) * draw(0.8, 1.2)[:, None, None, None]
     grey = x.mean(dim=1, keepdim=True)
     return (grey + (x - grey) * draw(0.8, 1.2)[:, None, None, None]).clamp(0, 1)
-
-
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 64) -> float:
-    """Top-1 accuracy of ``model`` (eval mode) on uint8 or float images N x 3 x 128 x 128."""
-    return (predict(model, images, batch_size) == labels).sum().item() / max(len(images), 1)
 
 
 def train(
