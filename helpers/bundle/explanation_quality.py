@@ -132,10 +132,19 @@ class ExplanationQuality:
         """Mean ratio over the observed images (NaN-safe)."""
         return float(np.nanmean(self.observed_ratio[method]))
 
+    def green_images(self) -> int:
+        """Observed images on which LIME draws at least one green region."""
+        return sum(n > 0 for n in self.lime_green)
+
+    def lowest_correct(self, method: str) -> float:
+        """Lowest ratio of ``method`` over the correctly predicted observed images (NaN when there are none)."""
+        right = [r for r, ok in zip(self.observed_ratio[method], self.observed_correct, strict=True) if ok]
+        return min(right) if right else math.nan
+
     def checks(self) -> dict[str, tuple[bool, str]]:
         """Target name -> (met, the figure in words)."""
         t = TARGETS
-        green = sum(n > 0 for n in self.lime_green)
+        green = self.green_images()
         out = {
             "LIME green region on >= 9 of 10 observed images": (
                 green >= t["lime_green_images"],
@@ -144,11 +153,10 @@ class ExplanationQuality:
         }
         for method, ratio in self.validation_ratio.items():
             out[f"{method}: >= 3x the area share over validation"] = (ratio >= t["validation_ratio"], f"{ratio:.2f}x")
-            right = [r for r, ok in zip(self.observed_ratio[method], self.observed_correct, strict=True) if ok]
-            low = min(right) if right else math.nan
+            low, right = self.lowest_correct(method), sum(self.observed_correct)
             out[f"{method}: >= 2x on every correctly predicted observed image"] = (
                 bool(right) and low >= t["observed_ratio"],
-                f"lowest {low:.2f}x over {len(right)} images",
+                f"lowest {low:.2f}x over {right} images",
             )
         sal, sg = self.smoothness["saliency"], self.smoothness["SmoothGrad"]
         out["SmoothGrad smoother than saliency"] = (sg > sal, f"neighbour correlation {sg:.2f} vs {sal:.2f}")

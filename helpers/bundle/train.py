@@ -170,17 +170,14 @@ def _train_cli(args: argparse.Namespace) -> int:
 
 def _evaluate_cli(args: argparse.Namespace) -> int:
     try:
+        if (args.compare or args.explanations) and args.data is not None:
+            option = "--compare" if args.compare else "--explanations"
+            raise ValueError(f"{option} measures on the embedded data (it needs food masks); leave out --data.")
         if args.compare:
-            if args.data is not None:
-                raise ValueError("--compare measures on the embedded data (it needs food masks); leave out --data.")
             from helpers.bundle.candidates import compare
 
             print(compare(args.compare, args.per_class, args.smoothgrad_samples, args.device))
         elif args.explanations:
-            if args.data is not None:
-                raise ValueError(
-                    "--explanations measures on the embedded data (it needs food masks); leave out --data."
-                )
             from helpers.bundle.explanation_quality import measure
 
             print(measure(args.checkpoint, args.per_class, args.smoothgrad_samples, args.device))
@@ -245,7 +242,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         nargs="+",
         metavar="CHECKPOINT",
         help="print a table of these checkpoints: size, validation and held-out-style accuracy, and the "
-        "explanation figures against their targets (how the embedded checkpoint was chosen)",
+        "explanation figures against their targets",
     )
     e.add_argument(
         "--per-class",
