@@ -146,10 +146,27 @@ def test_candidate_table_has_a_row_per_checkpoint_with_its_figures() -> None:
 
     from helpers.bundle.candidates import HEADER, Candidate, table
 
-    best = Candidate("best", (16, 16, 32, 64, 64), 223867, 0.893, 0.614, _quality())
-    weak = replace(best, name="weak", validation=0.5, quality=_quality(lime_green=[0] * 10, food_only=0.5))
+    best = Candidate("best", (16, 16, 32, 64, 64), 223867, 0.893, 0.614, _quality(), 0.0086)
+    weak = replace(
+        best, name="weak", validation=0.5, quality=_quality(lime_green=[0] * 10, food_only=0.5), ig_error=0.0124
+    )
     lines = table([best, weak]).splitlines()
     assert len(lines) == 4 and all(line.count("|") == len(HEADER) + 1 for line in lines)
     assert "| best | 16-16-32-64-64 | 224k | 89.3% | 61.4% | 10/10 |" in lines[2]
-    assert lines[2].endswith("| 12/12 |")  # every target met by the reference figures
-    assert "| 50.0% |" in lines[3] and "| 0/10 |" in lines[3] and lines[3].endswith("| 10/12 |")
+    assert lines[2].endswith("| 12/12 | 0.86% (met) |")  # every target met by the reference figures
+    assert "| 50.0% |" in lines[3] and "| 0/10 |" in lines[3] and lines[3].endswith("| 10/12 | 1.24% (not met) |")
+
+
+@pytest.mark.slow
+def test_candidate_ig_error_is_the_median_completeness_error(model: torch.nn.Module) -> None:
+    from helpers.bundle.candidates import IG_STEPS, ig_completeness_error
+    from helpers.integrated_gradients import integrated_gradients
+    from helpers.observe import load_observation
+
+    observed = load_observation(verbose=False)
+    error = ig_completeness_error(model, observed.images, observed.labels)
+    result = integrated_gradients(model, observed.images, observed.labels, steps=IG_STEPS, rule="riemann_middle")
+    # Recomputed from the attributions themselves: |sum - (F(x) - F(black))| / |F(x) - F(black)|.
+    manual = (result.attributions.sum((1, 2, 3)) - result.score_gap).abs() / result.score_gap.abs()
+    assert error == pytest.approx(manual.median().item(), rel=1e-4)
+    assert 0 < error < 0.05  # a real, finite integration error on a ReLU network

@@ -241,8 +241,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--compare",
         nargs="+",
         metavar="CHECKPOINT",
-        help="print a table of these checkpoints: size, validation and held-out-style accuracy, and the "
-        "explanation figures against their targets",
+        help="print a table of these checkpoints: size, validation and held-out-style accuracy, the "
+        "explanation figures against their targets, and IG's completeness error on the observed images",
     )
     e.add_argument(
         "--per-class",
