@@ -163,7 +163,7 @@ def test_candidate_ig_error_is_the_median_completeness_error(model: torch.nn.Mod
     from helpers.integrated_gradients import integrated_gradients
     from helpers.observe import load_observation
 
-    observed = load_observation(verbose=False)
+    observed = load_observation(device="cpu", verbose=False)  # where the model fixture is
     error = ig_completeness_error(model, observed.images, observed.labels)
     result = integrated_gradients(model, observed.images, observed.labels, steps=IG_STEPS, rule="riemann_middle")
     # Recomputed from the attributions themselves: |sum - (F(x) - F(black))| / |F(x) - F(black)|.
