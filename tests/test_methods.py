@@ -26,7 +26,7 @@ from helpers.attribution import (
 )
 from helpers.filters import filter_activation, filter_visualization
 from helpers.integrated_gradients import integrated_gradients, path_images, path_weights
-from helpers.lime_explain import _Explainer, lime_explain, probabilities, segment
+from helpers.lime_explain import _Explainer, classifier, lime_explain, segment
 from helpers.model import Classifier
 from helpers.saliency import saliency
 from helpers.smoothgrad import noise_sigma, smoothgrad
@@ -414,16 +414,22 @@ def test_batched_perturbations_equal_limes_own() -> None:
     assert [len(b) for b in seen["ours"]] == [8, 8, 8, 1]
 
 
-def test_classifier_function_gives_probabilities_in_batches(model: Classifier, images: torch.Tensor) -> None:
+def test_classifier_function_gives_logits_or_probabilities_in_batches(model: Classifier, images: torch.Tensor) -> None:
     calls = []
     handle = model.register_forward_pre_hook(lambda _, inputs: calls.append(len(inputs[0])))
     try:
         batch = images.permute(0, 2, 3, 1).double().numpy().repeat(3, axis=0)  # 9 images
-        probs = probabilities(model, batch_size=4)(batch)
+        logits = classifier(model, batch_size=4)(batch)  # the course's choice is the default
+        probs = classifier(model, batch_size=4, output="probability")(batch)
     finally:
         handle.remove()
-    assert calls == [4, 4, 1]
-    assert probs.shape == (9, 11) and np.allclose(probs.sum(1), 1) and (probs >= 0).all()
+    assert calls == [4, 4, 1] * 2
+    with torch.no_grad():
+        expected = model(images.repeat_interleave(3, 0)).double()
+    assert logits.shape == (9, 11) and np.allclose(logits, expected.numpy(), atol=1e-5)
+    assert probs.shape == (9, 11) and np.allclose(probs, torch.softmax(expected, 1).numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="'logits'"):
+        classifier(model, batch_size=4, output="softmax")
 
 
 @pytest.mark.slow  # seconds of gradient passes: left out of make test-fast
@@ -457,6 +463,11 @@ def test_lime_explains_the_asked_label_reproducibly(model: Classifier, images: t
         assert all(w > 0 for w in both.green_weights[i]) and all(w < 0 for w in both.red_weights[i])
         assert f"{len(both.green_weights[i])} green" in both.describe(i)
         assert 0 <= both.probabilities[i] <= 1
+    # Logits by default (as the course); probabilities on demand: another function, other weights.
+    saturating = lime_explain(model, images[:1], least_likely[:1], output="probability", **kwargs)
+    assert first.output == "logits" and saturating.output == "probability"
+    assert "fits its probability" in saturating.describe(0) and "fits its logits" in first.describe(0)
+    assert not np.allclose(saturating.weights[0], weights)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from helpers import paths
 from helpers.attribution import DEFAULT_BATCH_SIZE, batches, default_batch_size, explaining
 from helpers.filters import cnn_layer, filter_visualization
 from helpers.integrated_gradients import integrated_gradients
-from helpers.lime_explain import lime_explain, probabilities
+from helpers.lime_explain import classifier, lime_explain
 from helpers.model import Classifier, load_model, pick_device
 from helpers.saliency import saliency
 from helpers.smoothgrad import smoothgrad
@@ -155,7 +155,7 @@ def _lime_defaults(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
     def segmentation(image: np.ndarray) -> np.ndarray:  # the course's call
         return slic(image, n_segments=200, compactness=1, sigma=1, start_label=1)
 
-    classify = probabilities(model, batch_size=10)
+    classify = classifier(model, batch_size=10)  # logits, as the course's classifier function
     pictures = images.permute(0, 2, 3, 1).double().cpu().numpy()
     for picture, label in zip(pictures, labels.tolist(), strict=True):
         with contextlib.redirect_stderr(io.StringIO()):  # lime's own progress bar
