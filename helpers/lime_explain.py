@@ -308,3 +308,36 @@ def lime_explain(
         [float(p) for p in chances],
         output,
     )
+
+
+@dataclass
+class OutputComparison:
+    """LIME's explanation of one image's class, once per :data:`OUTPUTS` (logits, then probability)."""
+
+    results: dict[str, LimeResult]  # output -> the explanation of the one image
+
+    @property
+    def overlays(self) -> list[np.ndarray]:
+        """One picture per output (H x W x 3): green supports the class, red argues against it."""
+        return [r.overlays[0] for r in self.results.values()]
+
+    @property
+    def titles(self) -> list[str]:
+        """One title per output: what was explained, the regions drawn and the surrogate's fit."""
+        return [
+            f"{o}: {len(r.green_weights[0])} green, {len(r.red_weights[0])} red, R$^2$ {r.fit[0]:.2f}"
+            for o, r in self.results.items()
+        ]
+
+    def __str__(self) -> str:
+        return "\n".join(f"explaining {o}: " + r.describe(0).split(": ", 1)[1] for o, r in self.results.items())
+
+    __repr__ = __str__
+
+
+def compare_outputs(model: nn.Module, image: torch.Tensor, target: int, **settings: object) -> OutputComparison:
+    """LIME on one image (3 x H x W in [0, 1]) for class ``target``, explaining each of :data:`OUTPUTS` with
+    the same superpixels and random copies (``settings`` as :func:`lime_explain`'s, course defaults)."""
+    return OutputComparison(
+        {o: lime_explain(model, image[None], [target], output=o, progress=False, **settings) for o in OUTPUTS}
+    )

@@ -11,6 +11,7 @@ from test_notebooks import CNN_NOTEBOOKS, QUESTION_HEADING, parameters_of, read
 
 from helpers import evidence as ev
 from helpers.instructor import cnn_key as ak
+from helpers.instructor.keys import AnswerKeyError, load_key
 from helpers.questions import check, questions
 
 #: The specification's answer for the course data, as a pattern that exactly the right option(s) match.
@@ -213,3 +214,20 @@ def test_embedded_key_is_derived_from_the_data(course_run) -> None:
         "rerun helpers.instructor.cnn_key.write_embedded_key() if the data or checkpoint changed "
         "on purpose"
     )
+    # Each answer that differs from the course's carries a note for instructors, and only those do.
+    course = ak.letters(ak.read_key("course"))
+    noted = {int(q) for q, e in ak.read_key("embedded")["questions"].items() if e.get("note")}
+    assert noted == {q for q in derived if q in course and course[q] != derived[q]}
+
+
+def test_key_notes_are_kept_validated_and_shown_in_the_report(tmp_path) -> None:
+    from helpers.instructor.grading.outputs import report_md
+
+    path = tmp_path / "k.json"
+    path.write_text('{"questions": {"1": {"answer": "B", "points": 1, "note": "measured: 2.1x on the food"}}}')
+    key = load_key(path)
+    assert key["questions"][1] == {"answer": "B", "points": 1.0, "note": "measured: 2.1x on the food"}
+    assert "- Q1: measured: 2.1x on the food" in report_md([], key, partial_credit=False, seconds=0.1)
+    path.write_text('{"questions": {"1": {"answer": "B", "points": 1, "note": 3}}}')
+    with pytest.raises(AnswerKeyError, match='"note" must be text'):
+        load_key(path)

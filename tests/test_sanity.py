@@ -17,10 +17,11 @@ import pytest
 import torch
 
 from helpers.attribution import chance_mass, mass_on_mask, randomized_copy
+from helpers.bundle.explanation_quality import TARGETS
 from helpers.evidence import rank_correlations
 from helpers.filters import filter_activation
 from helpers.instructor.cnn_key import LIME_IMAGES
-from helpers.integrated_gradients import integrated_gradients
+from helpers.integrated_gradients import completeness_errors, integrated_gradients
 from helpers.saliency import saliency
 from helpers.smoothgrad import smoothgrad
 
@@ -79,15 +80,19 @@ def test_randomized_weights_change_the_saliency_maps(course_run, trained, random
 
 def test_integrated_gradients_completeness_on_the_trained_model(trained) -> None:
     model, images, labels, _ = trained
-    # This ReLU network's score is only piecewise smooth along the path, so a few images (those with a
-    # small score gap F(x) - F(baseline)) need more than 64 steps; we pin the typical image at 64 steps
-    # with the midpoint rule and the convergence as steps grow, and print the worst case.
-    coarse = integrated_gradients(model, images, labels, steps=16, rule="riemann_middle").relative_error
-    result = integrated_gradients(model, images, labels, steps=64, rule="riemann_middle")
-    print("relative completeness error at 64 steps:", result.relative_error.numpy().round(4))
-    assert result.relative_error.median() < 0.01
-    assert result.relative_error.median() < coarse.median() / 3
-    assert (result.score_gap.abs() > 0.1).all()  # the gap itself is not vanishing
+    # This ReLU network's score is only piecewise smooth along the path: the integrand jumps wherever a
+    # unit switches, and the midpoint rule misses each jump by up to half a step. The accepted target:
+    # median error < 1% at 128 midpoint steps, every image < 5% at 256 (Sundararajan et al. 2017: 20-300
+    # steps to get within 5%), and the error falling as the steps grow (64 steps printed beside them).
+    (steps, bound), (worst_steps, worst_bound) = TARGETS["ig_median"], TARGETS["ig_worst"]
+    errors = completeness_errors(model, images, labels, (16, 64, steps, worst_steps))
+    for n, error in errors.items():
+        print(f"relative completeness error at {n} steps:", error.numpy().round(4))
+    assert errors[steps].median() < bound
+    assert errors[worst_steps].max() < worst_bound
+    assert errors[steps].median() < errors[16].median() / 3
+    gap = integrated_gradients(model, images, labels, steps=1).score_gap
+    assert (gap.abs() > 0.1).all()  # the gap itself is not vanishing
 
 
 def test_trained_saliency_lies_on_the_food_above_chance(course_run, trained, maps, randomized_saliency) -> None:

@@ -4,13 +4,15 @@ The embedded default is what most students see, so its explanations should show 
 twenty questions are about. This module measures them on a checkpoint and the embedded data (which has
 ground-truth food masks), every method with its default parameters, which are the course's:
 
-- LIME on the ten observed images: on how many a green (supporting) region is drawn (weight >= 0.05
-  among the 11 largest), and the share of the green mass on the food.
+- LIME (explaining logits, as the course) on the ten observed images: on how many a green (supporting)
+  region is drawn (weight >= 0.05 among the 11 largest), and the share of the green mass on the food.
 - saliency, SmoothGrad, integrated gradients: the share of each map's mass on the food divided by the
   food's share of the pixels (1 = no better than a uniform map), per observed image and averaged over
   (a per-class subset of) the validation split.
 - SmoothGrad against saliency: smoother (neighbour correlation of the maps) and at least as much on the food.
-- filter activation at cnnid 6, 15 and 23 (filter 0): blurriness with depth, and how alike the places are.
+- filter activation at cnnid 6, 15 and 23 (filter 0): blurriness with depth, and how alike the places are;
+  the course's filter visualization at cnnid 6: whether it shows structure or one flat colour.
+- integrated gradients' completeness error at 64, 128 and 256 midpoint steps.
 - backgrounds: accuracy on food-only images (everything but the food grey) and background-only images
   (the food filled in from its surroundings); chance is 1/11.
 
@@ -34,19 +36,35 @@ from helpers.checks import check_int
 from helpers.classes import CLASS_NAMES
 from helpers.evidence import blurriness, compare_layers, upsample
 
-#: The targets: LIME green on >= 9 of 10 observed images; each gradient method's food share >= 3x the
-#: area share on average over validation and >= 2x on every correctly predicted observed image;
-#: food-only accuracy >= 80%; background-only accuracy <= 2x chance.
+#: The targets (issue "The default teaches, part 2"): LIME, with the course's settings and logits, draws a
+#: green region on >= 9 of 10 observed images, with >= 2x the food's area share of its green weight on the
+#: food on average; each gradient method's food share over validation >= these multiples of the area share;
+#: food-only accuracy >= 80%, background-only <= 2x chance; the course's filter visualization has structure
+#: (spatial standard deviation >= 0.15; one flat colour is about 0.03) on every observed image; integrated
+#: gradients within 1% of completeness (median over the observed images) at 128 midpoint steps and every
+#: image within 5% at 256 (Sundararajan et al. 2017 recommend 20-300 steps to get within 5%); validation
+#: accuracy >= 88% and >= 60% on the held-out style (measured by ``evaluate --compare``).
 TARGETS = {
     "lime_green_images": 9,
-    "validation_ratio": 3.0,
-    "observed_ratio": 2.0,
+    "lime_green_ratio": 2.0,
+    "validation_ratio": {"saliency": 2.5, "SmoothGrad": 2.5, "IG": 3.0},
     "food_only": 0.80,
     "background_only": 2 / len(CLASS_NAMES),
+    "filter_structure": 0.15,
+    "ig_median": (128, 0.01),
+    "ig_worst": (256, 0.05),
+    "validation_accuracy": 0.88,
+    "heldout_accuracy": 0.60,
 }
+
+#: Midpoint steps at which integrated gradients' completeness error is measured: 64 is shown beside the
+#: targets' 128 and 256 so that the error is seen to fall as the steps grow.
+IG_STEPS = (64, 128, 256)
 
 #: The layers of notebook 04 (course: 6, a Conv2d near the input; 15, the question-16 ReLU; 23, deeper).
 FILTER_LAYERS = (6, 15, 23)
+#: The layer whose filter 0 notebook 04 visualizes with the course's gradient ascent (its ``cnnid``).
+VISUALIZED_LAYERS = (6,)
 GREY = 0.5
 
 
@@ -115,6 +133,7 @@ class ExplanationQuality:
 
     lime_green: list[int]  # per observed image: green regions LIME draws
     lime_green_on_food: list[float]  # per observed image: share of the green mass on the food (NaN: none drawn)
+    food_area: list[float]  # per observed image: the food's share of the pixels
     observed_ratio: dict[str, list[float]]  # method -> per observed image: food share / area share
     observed_correct: list[bool]  # per observed image: the model predicts its label
     validation_ratio: dict[str, float]  # method -> mean over the validation images of food share / area share
@@ -123,6 +142,8 @@ class ExplanationQuality:
     smoothness: dict[str, float]  # saliency / SmoothGrad: mean neighbour correlation on the observed images
     filter_blur: dict[int, float]  # layer -> mean blurriness of filter 0's activation (upsampled)
     filter_similarity: dict[str, float]  # "6-23" etc. -> mean rank correlation of the two layers' maps
+    filter_structure: dict[int, list[float]]  # layer -> per observed image: spatial std of the visualization
+    ig_error: dict[int, list[float]]  # midpoint steps -> per observed image: IG's relative completeness error
     food_only: float  # accuracy on food-only validation images
     background_only: float  # accuracy on background-only validation images
     accuracy: float  # accuracy on the unchanged validation images
@@ -136,28 +157,34 @@ class ExplanationQuality:
         """Observed images on which LIME draws at least one green region."""
         return sum(n > 0 for n in self.lime_green)
 
+    def lime_green_ratio(self) -> float:
+        """Mean over the observed images with a green region of its share on the food / the food's area share."""
+        ratios = np.divide(self.lime_green_on_food, self.food_area)
+        return math.nan if np.isnan(ratios).all() else float(np.nanmean(ratios))
+
     def lowest_correct(self, method: str) -> float:
         """Lowest ratio of ``method`` over the correctly predicted observed images (NaN when there are none)."""
         right = [r for r, ok in zip(self.observed_ratio[method], self.observed_correct, strict=True) if ok]
         return min(right) if right else math.nan
 
+    def ig_median(self, steps: int) -> float:
+        """Median over the observed images of IG's relative completeness error at ``steps`` midpoint steps."""
+        return float(np.median(self.ig_error[steps]))
+
     def checks(self) -> dict[str, tuple[bool, str]]:
         """Target name -> (met, the figure in words)."""
         t = TARGETS
-        green = self.green_images()
+        green, ratio = self.green_images(), self.lime_green_ratio()
         out = {
             "LIME green region on >= 9 of 10 observed images": (
                 green >= t["lime_green_images"],
                 f"{green} of {len(self.lime_green)}",
-            )
+            ),
+            "LIME green weight on the food >= 2x its area share": (ratio >= t["lime_green_ratio"], f"{ratio:.2f}x"),
         }
         for method, ratio in self.validation_ratio.items():
-            out[f"{method}: >= 3x the area share over validation"] = (ratio >= t["validation_ratio"], f"{ratio:.2f}x")
-            low, right = self.lowest_correct(method), sum(self.observed_correct)
-            out[f"{method}: >= 2x on every correctly predicted observed image"] = (
-                bool(right) and low >= t["observed_ratio"],
-                f"lowest {low:.2f}x over {right} images",
-            )
+            need = t["validation_ratio"][method]
+            out[f"{method}: >= {need:g}x the area share over validation"] = (ratio >= need, f"{ratio:.2f}x")
         sal, sg = self.smoothness["saliency"], self.smoothness["SmoothGrad"]
         out["SmoothGrad smoother than saliency"] = (sg > sal, f"neighbour correlation {sg:.2f} vs {sal:.2f}")
         a, b = self.observed_food_share("SmoothGrad"), self.observed_food_share("saliency")
@@ -167,10 +194,22 @@ class ExplanationQuality:
             all(x < y for x, y in zip(blur, blur[1:], strict=False)),
             " < ".join(f"{x:.2f}" for x in blur),
         )
+        for layer, spread in self.filter_structure.items():
+            out[f"filter visualization of cnn[{layer}] has structure on every observed image (>= 0.15)"] = (
+                min(spread) >= t["filter_structure"],
+                f"lowest {min(spread):.2f}",
+            )
         out["food-only accuracy >= 80%"] = (self.food_only >= t["food_only"], f"{self.food_only:.1%}")
         out["background-only accuracy <= 2x chance (18.2%)"] = (
             self.background_only <= t["background_only"],
             f"{self.background_only:.1%}",
+        )
+        (steps, bound), (worst_steps, worst_bound) = t["ig_median"], t["ig_worst"]
+        median, worst = self.ig_median(steps), max(self.ig_error[worst_steps])
+        out[f"IG completeness: median error < {bound:.0%} at {steps} steps"] = (median < bound, f"{median:.2%}")
+        out[f"IG completeness: every image < {worst_bound:.0%} at {worst_steps} steps"] = (
+            worst < worst_bound,
+            f"largest {worst:.2%}",
         )
         return out
 
@@ -189,8 +228,16 @@ class ExplanationQuality:
                 + "  ".join(f"{self.observed_ratio[m][i]:9.2f}x" for m in methods)
             )
         lines.append(
+            "lowest over the correctly predicted observed images: "
+            + ", ".join(f"{m} {self.lowest_correct(m):.2f}x" for m in methods)
+        )
+        lines.append(
             f"validation ({self.validation_images} images, SmoothGrad {self.smoothgrad_samples} copies): "
             + ", ".join(f"{m} {self.validation_ratio[m]:.2f}x" for m in methods)
+        )
+        lines.append(
+            "integrated gradients' median completeness error on the observed images: "
+            + ", ".join(f"{self.ig_median(n):.2%} at {n} steps" for n in self.ig_error)
         )
         lines.append(
             "smoothness (neighbour correlation, observed): "
@@ -220,8 +267,9 @@ def mean_blur(maps: torch.Tensor) -> float:
 
 
 def _observed_figures(obs, progress: bool) -> dict:
-    """LIME, the gradient methods and the filter activations on the observed images of ``obs``."""
-    from helpers.filters import filter_activation
+    """LIME, the gradient methods, IG's completeness and the filters on the observed images of ``obs``."""
+    from helpers.filters import filter_activation, filter_visualization, structure
+    from helpers.integrated_gradients import completeness_errors
     from helpers.lime_explain import lime_explain
 
     model, images, labels, masks = obs.model, obs.images, obs.labels, obs.masks
@@ -236,14 +284,19 @@ def _observed_figures(obs, progress: bool) -> dict:
     similarity[f"{FILTER_LAYERS[0]}-{FILTER_LAYERS[-1]}"] = compare_layers(
         acts[FILTER_LAYERS[0]], acts[FILTER_LAYERS[-1]]
     ).mean_correlation
+    shown = {k: filter_visualization(model, images, k, 0, progress=progress) for k in VISUALIZED_LAYERS}
+    ig_error = {n: e.tolist() for n, e in completeness_errors(model, images, labels, IG_STEPS).items()}
     return {
         "lime_green": [len(w) for w in lime.green_weights],
         "lime_green_on_food": green_share.tolist(),
+        "food_area": chance_mass(masks).tolist(),
         "observed_ratio": {m: food_ratio(v, masks).tolist() for m, v in maps.items()},
         "observed_correct": (obs.predictions() == labels).tolist(),
         "smoothness": {m: mean_blur(maps[m]) for m in ("saliency", "SmoothGrad")},
         "filter_blur": {k: mean_blur(a) for k, a in acts.items()},
         "filter_similarity": similarity,
+        "filter_structure": {k: structure(v).mean(1).tolist() for k, v in shown.items()},
+        "ig_error": ig_error,
     }
 
 

@@ -329,17 +329,35 @@ RULES = {
 def derive_embedded_key(obs=None, progress: bool = False, run: CourseRun | None = None) -> dict[int, str]:
     """{question: letters} for questions 1-20 on the embedded data: measured ones by :data:`RULES`,
     conceptual ones from :data:`CONCEPTUAL` (``run``: the methods' results, see :func:`measure_embedded`)."""
-    measured = measure_embedded(obs, progress, run)
+    return _answers(measure_embedded(obs, progress, run))
+
+
+def _answers(measured: dict[int, Any]) -> dict[int, str]:
     key = {**CONCEPTUAL, **{q: rule(measured[q]) for q, rule in RULES.items()}}
     return {q: key[q] for q in sorted(key)}
 
 
+def differences_from_course(answers: dict[int, str], measured: dict[int, Any]) -> dict[int, str]:
+    """{question: note} for each derived answer that differs from the course's key: the course's answer
+    and the measurement the rule read (what the notebook's evidence cell prints), in one line."""
+    course = letters(read_key("course"))
+    return {
+        q: f"The course's answer is {course[q]}; measured on the embedded data: " + " ".join(str(measured[q]).split())
+        for q, answer in answers.items()
+        if q in course and course[q] != answer
+    }
+
+
 def write_embedded_key(obs=None, progress: bool = True) -> Path:
-    """Derive the embedded key and store it in ``data/keys/embedded.json`` (other questions' entries kept)."""
+    """Derive the embedded key and store it in ``data/keys/embedded.json`` (other questions' entries kept),
+    each answer that differs from the course's with a note of the measurement behind it."""
+    measured = measure_embedded(obs, progress)
+    answers = _answers(measured)
     return write_key(
         "embedded",
         "embedded",
         "Embedded synthetic data and checkpoint; questions 1-20 derived by helpers.instructor.cnn_key "
         "from measurements with the course's default parameters.",
-        derive_embedded_key(obs, progress),
+        answers,
+        differences_from_course(answers, measured),
     )

@@ -3,7 +3,10 @@
 A key file is JSON::
 
     {"dataset": "embedded", "description": "...",
-     "questions": {"1": {"answer": "B", "points": 1}, "2": {"answer": "AC", "points": 1}, ...}}
+     "questions": {"1": {"answer": "B", "points": 1}, "2": {"answer": "AC", "points": 1, "note": "..."}, ...}}
+
+An entry's optional ``note`` tells instructors why the answer is what it is (the embedded key notes each
+answer that differs from the course's with the measurement behind it).
 
 ``data/keys/course.json`` holds the course's answers, ``data/keys/embedded.json`` the answers derived on
 the embedded data (:mod:`helpers.instructor.cnn_key`, :mod:`helpers.instructor.bert_key`). Grading reads
@@ -82,7 +85,8 @@ def read_keys(folder: Path) -> list[dict[str, Any]]:
 def load_key(name_or_path: str | Path) -> dict[str, Any]:
     """Read and validate an answer key; return ``{"dataset", "description", "path", "questions"}``.
 
-    ``questions`` maps question number (int) to ``{"answer": "AC", "points": 1.0}``, letters normalized.
+    ``questions`` maps question number (int) to ``{"answer": "AC", "points": 1.0}`` (plus ``"note"`` where
+    the file has one), letters normalized.
     Every question must exist in ``data/questions.json``, its letters be among that question's options,
     and several letters appear only where the question is multi-select. Raises AnswerKeyError.
     """
@@ -119,7 +123,7 @@ def load_key(name_or_path: str | Path) -> dict[str, Any]:
 
 
 def _entry(where: str, name: str, entry: Any) -> dict[str, Any]:
-    """One validated key entry ``{"answer": letters, "points": float}``; raises AnswerKeyError."""
+    """One validated key entry ``{"answer": letters, "points": float}`` (and its ``note``); raises AnswerKeyError."""
     table = questions()
     if not str(name).isdigit() or int(name) not in table:
         raise AnswerKeyError(
@@ -135,17 +139,27 @@ def _entry(where: str, name: str, entry: Any) -> dict[str, Any]:
     points = entry.get("points")
     if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0 or not math.isfinite(points):
         raise AnswerKeyError(f'{where}: "points" must be a positive number, got {points!r}.')
-    return {"answer": picked, "points": float(points)}
+    note = entry.get("note")
+    if note is not None and not isinstance(note, str):
+        raise AnswerKeyError(f'{where}: "note" must be text, got {type(note).__name__}.')
+    return {"answer": picked, "points": float(points), **({"note": note} if note else {})}
 
 
-def write_key(name: str, dataset: str, description: str | None, answers: dict[int, str]) -> Path:
-    """Write ``answers`` into ``data/keys/<name>.json`` (atomically); entries of other questions already
-    there are kept, and so is the file's description when ``description`` is None."""
+def write_key(
+    name: str, dataset: str, description: str | None, answers: dict[int, str], notes: dict[int, str] | None = None
+) -> Path:
+    """Write ``answers`` (with ``notes`` for some of them) into ``data/keys/<name>.json`` (atomically);
+    entries of other questions already there are kept, and so is the file's description when
+    ``description`` is None."""
     path = key_path(name)
     old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"questions": {}}
+    notes = notes or {}
     merged = {
         **{int(k): v for k, v in old["questions"].items()},
-        **{n: {"answer": normalize(a), "points": 1} for n, a in answers.items()},
+        **{
+            n: {"answer": normalize(a), "points": 1, **({"note": notes[n]} if n in notes else {})}
+            for n, a in answers.items()
+        },
     }
     if description is None:
         description = old.get("description", "")

@@ -181,6 +181,9 @@ def report_md(
             f"| {s['question']} | {info['notebook']} | {_cell(info['topic'])} | {s['answer']} | "
             f"{s['answered']:.0%} | {s['correct']:.0%} | {wrong} |"
         )
+    notes = [f"- Q{n}: {_cell(e['note'])}" for n, e in key["questions"].items() if e.get("note")]
+    if notes:
+        lines += ["", "Notes of the key on its answers:", "", *notes]
     problems = [r for r in results if r.status != "ok"]
     lines += ["", f"## Submissions with problems ({len(problems)})", ""]
     if not problems:
