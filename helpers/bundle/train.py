@@ -62,19 +62,18 @@ def train(
     out: str | Path = paths.EMBEDDED_CHECKPOINT,
     widths: tuple[int, ...] = EMBEDDED_WIDTHS,
     hidden: int = EMBEDDED_HIDDEN,
-    epochs: int = 24,
+    epochs: int = 32,
     batch_size: int = 16,
     lr: float = 1e-3,
     seed: int = 0,
     device: str = "auto",
     resume: bool = False,
-    augmentation: bool = False,
+    augmentation: bool = True,
 ) -> float:
     """Train with Adam, checkpoint every epoch in the course's format, return the best validation accuracy.
 
     ``resume=True`` continues from ``out`` (its epoch, optimizer state and weights). ``augmentation``
-    applies :func:`augment` to every batch; without it (the embedded checkpoint's recipe), only horizontal
-    mirroring.
+    applies :func:`augment` to every batch; without it, only horizontal mirroring.
     """
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -159,7 +158,7 @@ def _train_cli(args: argparse.Namespace) -> int:
             args.seed,
             args.device,
             args.resume,
-            args.augmentation,
+            not args.no_augmentation,
         )
     except DataError as err:
         print(f"error: {err}")
@@ -207,16 +206,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="channels of the five stages; the course model is 128 128 256 512 512",
     )
     p.add_argument("--hidden", type=int, default=EMBEDDED_HIDDEN, help="fc hidden units (course: 1024)")
-    p.add_argument("--epochs", type=int, default=24)
+    p.add_argument("--epochs", type=int, default=32)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--resume", action="store_true", help="continue from --out (epoch, optimizer, weights)")
     p.add_argument(
-        "--augmentation",
+        "--no-augmentation",
         action="store_true",
-        help="random zoom, shift, turn and colour changes instead of mirroring only",
+        help="mirror images only, instead of random zoom, shift, turn and colour changes",
     )
     p.set_defaults(func=_train_cli)
 

@@ -3,6 +3,7 @@ observation images, and the cached embedded copy (:func:`ensure_embedded`)."""
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import shutil
@@ -14,7 +15,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from helpers import paths
-from helpers.bundle.synthetic.foods import DRAWERS
+from helpers.bundle.synthetic.foods import DRAWERS, FILLS_VESSEL
 from helpers.bundle.synthetic.observed import OBSERVATION, draw_observation
 from helpers.bundle.synthetic.scene import Scene, background, finish
 from helpers.bundle.synthetic.tableware import draw_clutter, draw_occluder, draw_vessel
@@ -22,12 +23,12 @@ from helpers.checks import check_int
 from helpers.classes import CLASS_NAMES
 
 #: Bump whenever the drawing changes: ensure_embedded() regenerates caches with another version.
-VERSION = "food11-synthetic-v4.1"
+VERSION = "food11-synthetic-v6"
 
 
 #: Images per class in each split: Food-11's three folders, plus the held-out style split (tables,
 #: plates and light that the other splits never use) that measures generalization beyond the generator.
-SPLITS = {"training": 200, "validation": 40, "evaluation": 40, "heldout_style": 20}
+SPLITS = {"training": 400, "validation": 40, "evaluation": 40, "heldout_style": 20}
 
 #: The splits drawn in the held-out style.
 HELDOUT_SPLITS = frozenset({"heldout_style"})
@@ -57,8 +58,13 @@ def render(label: int, rng: np.random.Generator, heldout: bool = False) -> tuple
     ves = draw_vessel(sc)
     s = ves.r * rng.uniform(0.92, 1.08)
     cx, cy = ves.cx + rng.normal(0, 0.06 * ves.r), ves.cy + rng.normal(0, 0.06 * ves.r)
-    DRAWERS[label](sc, cx, cy, s, ves)
-    if rng.random() < 0.12:
+    if label not in FILLS_VESSEL and rng.random() < 0.15:  # two portions side by side
+        a, d = rng.uniform(0, math.tau), 0.42 * s
+        for side in (-1, 1):
+            DRAWERS[label](sc, cx + side * d * math.cos(a), cy + side * d * math.sin(a), 0.58 * s, ves)
+    else:
+        DRAWERS[label](sc, cx, cy, s, ves)
+    if rng.random() < 0.2:
         draw_occluder(sc, cx, cy, s)
     return finish(sc, rng), sc.food >= 0.5
 
@@ -127,7 +133,7 @@ def generate(root: Path, seed: int = 0, per_class: dict[str, int] | None = None)
             for n in range(count)
         ]
     _write_observation(root / "food")
-    workers = min(2, os.cpu_count() or 1)
+    workers = min(8, os.cpu_count() or 1)  # the files do not depend on the number of workers
     bar = tqdm(total=len(tasks), desc="drawing synthetic food", unit="img", disable=len(tasks) < 100)
     if workers < 2 or len(tasks) < 100:
         for task in tasks:

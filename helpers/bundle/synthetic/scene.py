@@ -1,5 +1,5 @@
 """The scene being drawn (canvas, food and part coverage, the light), the tables it is drawn on, and the
-camera's finish (fall-off, vignetting, white balance, exposure, blur, sensor noise).
+camera's finish (surface texture, fall-off, vignetting, white balance, exposure, blur, sensor noise).
 
 A scene is drawn in the training style or the held-out style (``Scene(heldout=True)``): held-out scenes
 use tables, plates (:mod:`.tableware`) and light that training scenes never use, so accuracy on them
@@ -15,7 +15,18 @@ import numpy as np
 from scipy import ndimage
 
 from helpers.bundle.synthetic.geometry import SIZE, TAU, X, Y, cov, local_frame
-from helpers.bundle.synthetic.textures import fbm, grain_noise, jit, mix, rgb, shift, support, tint_field
+from helpers.bundle.synthetic.textures import (
+    fbm,
+    grain_noise,
+    jit,
+    mix,
+    photo_texture,
+    rgb,
+    shift,
+    specks,
+    support,
+    tint_field,
+)
 
 
 class Scene:
@@ -222,7 +233,7 @@ _TILES = [(0.2, 0.45, 0.55), (0.85, 0.83, 0.75), (0.55, 0.2, 0.18), (0.3, 0.5, 0
 
 
 def background(rng: np.random.Generator, heldout: bool = False) -> np.ndarray:
-    """A table drawn at random (S x S x 3): wood, cloth, marble or plain in the training style; tiles or
+    """A table drawn at random (S x S x 3): wood, cloth, marble or plain in training style; tiles or
     slate in the held-out style."""
     if heldout:
         return (bg_tiles, bg_slate)[rng.integers(2)](rng)
@@ -230,29 +241,45 @@ def background(rng: np.random.Generator, heldout: bool = False) -> np.ndarray:
     return (bg_wood, bg_cloth, bg_marble, bg_plain)[kind](rng)
 
 
+def _surface(sc: Scene, rng: np.random.Generator, food: float, other: float, gloss: float) -> np.ndarray:
+    """The canvas with photographic surface texture: strength ``food`` on the food and ``other`` elsewhere,
+    plus small specular glints (``gloss``) on the food's light-facing slopes (S x S x 3)."""
+    plain = photo_texture(rng, other)
+    tex = plain + (photo_texture(rng, food) - plain) * sc.food
+    img = sc.img * tex[..., None]
+    facing = np.clip(sc.lit(sc.food, 2.0, 1.0) - 0.9, 0, 1)
+    glints = specks(rng, 56, 0.04) * sc.food * facing * np.float32(gloss)
+    return img + np.minimum(glints, 1)[..., None] * (1 - img)
+
+
 def finish(sc: Scene, rng: np.random.Generator, fixed: bool = False) -> np.ndarray:
-    """Camera and light: directional fall-off, vignetting, white balance, exposure, blur, sensor noise.
+    """Camera and light: surface texture, directional fall-off, vignetting, white balance, exposure, blur,
+    sensor noise at two scales.
 
     ``fixed`` uses one mild, neutral setting (the observation images) instead of random ones. Held-out
     scenes get light never used in training: a strong warm or cool cast and a hard fall-off.
     """
     if fixed:
         grad, vignette, temp, tint, exposure, gamma, sat, blur, sigma = 0.12, 0.2, 0, 0, 1, 1, 1, 0, 0.006
+        food, other, gloss = 0.16, 0.06, 0.5
     else:
         grad, vignette = rng.uniform(0.0, 0.3), rng.uniform(0.0, 0.4)
-        temp, tint = rng.normal(0, 0.035), rng.normal(0, 0.015)
-        exposure, gamma, sat = rng.uniform(0.88, 1.1), rng.uniform(0.9, 1.1), rng.uniform(0.9, 1.1)
+        temp, tint = rng.uniform(-0.07, 0.07), rng.uniform(-0.03, 0.03)
+        exposure, gamma, sat = rng.uniform(0.85, 1.12), rng.uniform(0.88, 1.12), rng.uniform(0.85, 1.15)
         blur = rng.uniform(0.3, 0.8) if rng.random() < 0.25 else 0
         sigma = rng.uniform(0.004, 0.016)
-        if sc.heldout:  # drawn after the training style's numbers, which stay as they were
-            temp, grad = rng.choice((-1, 1)) * rng.uniform(0.12, 0.18), rng.uniform(0.4, 0.55)
+        food, other, gloss = rng.uniform(0.1, 0.25), rng.uniform(0.03, 0.1), rng.uniform(0.2, 0.8)
+        if sc.heldout:
+            temp, grad = rng.choice((-1, 1)) * rng.uniform(0.1, 0.15), rng.uniform(0.4, 0.55)
+    img = _surface(sc, rng, food, other, gloss)
     proj = ((X - 64) * sc.lx + (Y - 64) * sc.ly) / 64
     r2 = ((X - 64) ** 2 + (Y - 64) ** 2) / (2 * 64.0**2)
     light = (1 + grad * proj) * (1 - vignette * r2)
-    img = sc.img * (light[..., None] * rgb((1 + temp, 1 + tint, 1 - temp)) * np.float32(exposure))
+    img = img * (light[..., None] * rgb((1 + temp, 1 + tint, 1 - temp)) * np.float32(exposure))
     grey = img.mean(axis=2, keepdims=True)
     img = np.clip(grey + (img - grey) * np.float32(sat), 0, 1) ** np.float32(gamma)
     if blur:
         img = ndimage.gaussian_filter(img, (blur, blur, 0))
-    img = img + np.float32(sigma) * rng.standard_normal((SIZE, SIZE, 3), dtype=np.float32)
+    chroma = np.stack([fbm(rng, 16, 1) for _ in range(3)], axis=-1)  # low-frequency colour noise
+    img = img + np.float32(sigma) * (rng.standard_normal((SIZE, SIZE, 3), dtype=np.float32) + 0.5 * chroma)
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)

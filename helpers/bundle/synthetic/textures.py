@@ -139,3 +139,24 @@ def shift(a: np.ndarray, dx: float, dy: float) -> np.ndarray:
         max(-dy, 0) : SIZE + min(-dy, 0), max(-dx, 0) : SIZE + min(-dx, 0)
     ]
     return out
+
+
+def specks(rng: np.random.Generator, cells: int, share: float) -> np.ndarray:
+    """Sparse soft dots in [0, 1] covering about ``share`` of the image (crumbs, pits, glints)."""
+    n = value_noise(rng, cells)
+    cut = np.quantile(n, 1 - share)
+    return np.clip((n - cut) / max(1e-3, 1 - cut) * 3, 0, 1)
+
+
+def photo_texture(rng: np.random.Generator, strength: float) -> np.ndarray:
+    """Multiplicative surface texture around 1 (S x S): what a photographed surface has and a clean
+    drawing lacks, at several scales: broad blotches, mottling, pixel grain and dark pits.
+
+    Hiding a patch of such a surface with its mean colour removes information, as it does on a photo.
+    """
+    blotch = fbm(rng, 5, 2)
+    mottle = fbm(rng, 20, 2)
+    grain = grain_noise(rng, 0.6)
+    pits = specks(rng, 48, 0.05)
+    tex = 1 + np.float32(strength) * (0.25 * blotch + 0.45 * mottle + 0.3 * grain - 1.6 * pits)
+    return np.clip(tex, 0.3, 1.7)

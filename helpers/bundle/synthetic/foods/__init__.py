@@ -31,3 +31,6 @@ DRAWERS: tuple[Drawer, ...] = (
     draw_soup,  # 9 Soup
     draw_veg,  # 10 Vegetable/Fruit
 )
+
+#: Classes whose food fills its vessel (soup), never drawn as two portions side by side.
+FILLS_VESSEL = frozenset({9})
