@@ -5,9 +5,8 @@ Food-11 classes in the course's order, 128 x 128 RGB, each image with a ground-t
 food is. The masks let the notebooks measure how much of an explanation's attribution lands on the food.
 
 Every surface carries photographic texture (blotches, mottling, grain and pits at several scales, glints
-on the food), so hiding a patch of it removes information as it does on a photo. Scenes vary the framing
-(the plate anywhere within 38 pixels of the centre; close-ups that cut the food at the border), the
-camera's distance and tilt, the light, the colour cast, occlusion and the number of portions.
+on the food), so hiding a patch of it removes information as it does on a photo. Scenes vary the camera's
+distance and tilt, the light, the colour cast, occlusion and the number of portions.
 
 Everything that is not food (the table, the plate or bowl, cutlery, napkins, cups, crumbs, the light,
 the camera's colour cast and noise) is drawn independently of the class, so a classifier can only learn

@@ -23,7 +23,7 @@ from helpers.checks import check_int
 from helpers.classes import CLASS_NAMES
 
 #: Bump whenever the drawing changes: ensure_embedded() regenerates caches with another version.
-VERSION = "food11-synthetic-v6"
+VERSION = "food11-synthetic-v5"
 
 
 #: Images per class in each split: Food-11's three folders, plus the held-out style split (tables,

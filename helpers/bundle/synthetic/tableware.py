@@ -158,20 +158,6 @@ def _glaze(sc: Scene) -> np.ndarray:
     return jit(sc.rng, palette[sc.rng.integers(len(palette))], 0.03)
 
 
-#: Framing, as photos are taken: the plate's centre lands anywhere within FRAMING_OFFSET pixels of the image
-#: centre (uniform over that disc) and the camera's distance gives a zoom in FRAMING_ZOOM, so the food sits
-#: anywhere in the frame and close-ups cut part of it off. (Until v5 the plate sat within about 7 pixels of
-#: the centre, and a map that never looks at the model, a bump in the middle, found the food as well as
-#: any explanation did.)
-FRAMING_OFFSET, FRAMING_ZOOM = 38.0, (0.7, 1.55)
-
-
-def frame(rng: np.random.Generator) -> tuple[float, float, float]:
-    """Where the plate's centre lands (x, y in pixels) and the camera's zoom, drawn as FRAMING_* says."""
-    r, a = FRAMING_OFFSET * math.sqrt(rng.random()), rng.uniform(0, math.tau)
-    return 64 + r * math.cos(a), 64 + r * math.sin(a), rng.uniform(*FRAMING_ZOOM)
-
-
 def draw_vessel(sc: Scene) -> Vessel:
     """A plate or a bowl near the centre, seen from a random distance and angle; returns where the food goes.
 
@@ -179,7 +165,8 @@ def draw_vessel(sc: Scene) -> Vessel:
     """
     rng = sc.rng
     bowl = rng.random() < 0.4
-    cx, cy, zoom = frame(rng)
+    zoom = rng.uniform(0.72, 1.12)  # camera distance
+    cx, cy = 64 + rng.normal(0, 7), 64 + rng.normal(0, 7)
     aspect, angle = rng.uniform(0.74, 1.0), rng.uniform(0, math.pi)  # camera tilt, turn
     col = _glaze(sc)
     if bowl:
