@@ -223,7 +223,7 @@ def register(subparsers: Any) -> None:
         type=float,
         default=DEFAULT_READ_TIMEOUT,
         help=f"seconds to list, and to read, one student's files (default {DEFAULT_READ_TIMEOUT:g}); a student "
-        "over it is reported and graded on what was read",
+        "over it is reported, and graded on the files read in time",
     )
     parser.add_argument("--kernel", default="python3", help="--execute: Jupyter kernel name (python3)")
     parser.add_argument("--feedback", action="store_true", help="write feedback/<student>.md per student")
