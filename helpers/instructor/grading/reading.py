@@ -69,6 +69,14 @@ def _transformer() -> Any:
     return TransformerManager()
 
 
+def prepare() -> None:
+    """Import what reading needs (nbformat pulls in jsonschema: seconds, a minute on a busy machine) and
+    build IPython's transformer, once, before any student's time limit starts: nobody is charged for it."""
+    import nbformat  # noqa: F401
+
+    _transformer()
+
+
 def _text(node: ast.AST) -> str:
     """Source of a node for a message; a pathological one is described, not printed."""
     try:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.instructor.grading.reading import FileAnswers, read_answers
+from helpers.instructor.grading.reading import FileAnswers, prepare, read_answers
 from helpers.instructor.grading.submissions import Submission
 from helpers.instructor.grading.untrusted import DEFAULT_READ_TIMEOUT, TimeLimit, time_limit
 from helpers.questions import check, questions
@@ -175,6 +175,7 @@ def _read_files(
     read and those after it are reported in ``errors`` and left out)."""
     done: list[tuple[Path, FileAnswers]] = []
     label = ""
+    prepare()
     try:
         with time_limit(read_timeout):
             for path in submission.files:
@@ -259,14 +260,10 @@ def grade_all(
     """
     from tqdm import tqdm
 
-    from helpers.instructor.grading.reading import _transformer
-
     results: list[Result | None] = [None] * len(submissions)
     bar = tqdm(total=len(submissions), desc="grading", unit="student", disable=not progress)
     if jobs > 1 and len(submissions) > 1:
-        import nbformat  # noqa: F401 - import once here; forked workers inherit it instead of each paying
-
-        _transformer()
+        prepare()  # once here: forked workers inherit it instead of each paying
         size = max(1, min(16, len(submissions) // (jobs * 4)))
         try:
             with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
