@@ -576,14 +576,14 @@ def test_one_student_over_the_time_limit_is_reported(tmp_path: Path, monkeypatch
     monkeypatch.setattr(scoring, "read_answers", stuck_reading)
     monkeypatch.setattr(submissions, "_walk", stuck_listing)
     start = time.perf_counter()
-    results = _grade(subs, tmp_path, jobs=2, read_timeout=1.0)
+    results = _grade(subs, tmp_path, jobs=2, read_timeout=2.0)  # margin for a busy machine
     assert time.perf_counter() - start < 30
     assert [results[s].answers[1] for s in ("ann", "dan")] == [RIGHT[1]] * 2
     assert results["bob"].status == "error" and results["bob"].answers[1] == ""
-    assert "bob/01_lime.ipynb: reading stopped after 1 s (the limit for one student's files)" in _messages(
+    assert "bob/01_lime.ipynb: reading stopped after 2 s (the limit for one student's files)" in _messages(
         results["bob"]
     )
-    assert results["cat"].status == "error" and "listing this student's files took over 1 s" in _messages(
+    assert results["cat"].status == "error" and "listing this student's files took over 2 s" in _messages(
         results["cat"]
     )
     assert set(read_grades(tmp_path / "out")) == {"ann", "bob", "cat", "dan"}
