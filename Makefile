@@ -32,8 +32,8 @@ test: test-setup lint  ## run the whole test suite (after the lint and format ch
 test-fast: venv  ## unit tests only, while developing (no notebook runs, browser or trained-model checks)
 	$(PY) -m pytest -q -m "not slow and not browser" --durations=10
 
-lab: venv  ## open JupyterLab on the notebooks at 00_observe (no news pop-up, no update check)
-	$(VENV)/bin/jupyter lab --LabApp.app_settings_dir="$(CURDIR)/helpers/bundle/lab_settings" --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate notebooks/00_observe.ipynb
+lab: venv  ## open JupyterLab on the notebooks at 00_observe (no news pop-up, no update check, figures inline)
+	MPLBACKEND=module://matplotlib_inline.backend_inline $(VENV)/bin/jupyter lab --LabApp.app_settings_dir="$(CURDIR)/helpers/bundle/lab_settings" --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate notebooks/00_observe.ipynb
 
 data: venv  ## get Food-11: make data FROM=path/or/url/to/food-11.zip
 	$(PY) -m helpers fetch food11 --from "$(FROM)"

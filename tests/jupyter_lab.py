@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from helpers import paths
-from helpers.bundle.run import PROFILES, notebooks
+from helpers.bundle.run import KERNEL_ENV, PROFILES, notebooks
 
 #: The settings defaults the bundle ships (news "Never", no update check: no pop-up asking to reach the
 #: internet) and the server flags that stop the news feed and the update check. ``make lab`` passes the
@@ -91,7 +91,7 @@ class LabServer:
 
     The server runs in its own process group with its own config, settings and runtime folders
     under ``root/.lab`` (so a user's ``~/.jupyter`` cannot change what the test sees), with
-    ``HF_HUB_OFFLINE=1`` and the bundle on ``PYTHONPATH`` for its kernels. Its log is
+    ``HF_HUB_OFFLINE=1``, the bundle on ``PYTHONPATH`` and the inline matplotlib backend for its kernels. Its log is
     ``root/.lab/server.log``.
     """
 
@@ -121,6 +121,7 @@ class LabServer:
             "JUPYTER_RUNTIME_DIR": str(self.state / "runtime"),
             "HF_HUB_OFFLINE": "1",
             "PYTHONPATH": python_path,
+            **KERNEL_ENV,  # as `make lab` sets it: figures inline whatever MPLBACKEND the caller has
         }
         env.pop("JUPYTER_TOKEN", None)
         return env

@@ -19,6 +19,7 @@ from helpers import bert_models, fonts, paths, qa_layers
 from helpers import embeddings as emb
 from helpers.bert_examples import APPLE, COREFERENCE, QA, TREND_PAIR, SenseSentence, all_chinese_text
 from helpers.bert_models import LoadedBert, ModelUnavailable, load_bert
+from helpers.bundle.run import execute
 from helpers.files import sha256_of
 from helpers.instructor.bert_key import CONCEPTUAL_ANSWERS, depth_option, measured_answers, third_option, trend_option
 from helpers.qa import load_bundle_qa, predict_span
@@ -424,18 +425,8 @@ NOTEBOOKS = ("06_bert_attention_and_embeddings", "07_bert_embedding_analysis")
 
 
 def _execute(name: str, out: Path, parameters: dict | None = None) -> tuple[dict, float]:
-    import papermill
-
     started = time.perf_counter()
-    papermill.execute_notebook(
-        str(paths.NOTEBOOKS / f"{name}.ipynb"),
-        str(out / f"{name}.ipynb"),
-        parameters=parameters or {},
-        kernel_name="python3",
-        cwd=str(paths.NOTEBOOKS),
-        progress_bar=False,
-        execution_timeout=600,
-    )
+    execute(paths.NOTEBOOKS / f"{name}.ipynb", out / f"{name}.ipynb", parameters, timeout=600)
     return json.loads((out / f"{name}.ipynb").read_text(encoding="utf-8")), time.perf_counter() - started
 
 

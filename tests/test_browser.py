@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from helpers import paths
+from helpers.bundle.run import KERNEL_ENV
 from helpers.bundle.site import Outcome, build_site
 from helpers.questions import questions
 
@@ -491,8 +492,10 @@ def test_course_site_front_page_and_navigation(course_site: Path, browser) -> No
 
 
 def test_make_lab_starts_the_lab_these_tests_check() -> None:
-    """``make lab`` passes the shipped settings folder and the same quiet flags, and opens 00_observe."""
+    """``make lab`` passes the shipped settings folder and the same quiet flags, opens 00_observe, and gives
+    the kernels the inline backend whatever MPLBACKEND says, as the test server does."""
     recipe = re.search(r"^lab:.*\n\t(.+)$", (paths.ROOT / "Makefile").read_text(), re.MULTILINE).group(1)
+    assert recipe.startswith(" ".join(f"{k}={v}" for k, v in KERNEL_ENV.items()) + " $(VENV)/bin/jupyter lab "), recipe
     relative = LAB_SETTINGS_DIR.relative_to(paths.ROOT)
     assert f'--LabApp.app_settings_dir="$(CURDIR)/{relative}"' in recipe, recipe
     assert all(flag in recipe for flag in QUIET_FLAGS) and recipe.endswith("notebooks/00_observe.ipynb"), recipe

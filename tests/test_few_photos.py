@@ -96,18 +96,9 @@ def test_a_whole_copy_as_data_dir_observes_its_evaluation_split(tmp_path: Path, 
 
 
 def execute(name: str, out: Path, **parameters: object) -> nbformat.NotebookNode:
-    import papermill
-
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     params = {"device": "cpu", **runner.PROFILES["quick"].get(name, {}), **parameters}
-    papermill.execute_notebook(
-        str(paths.NOTEBOOKS / f"{name}.ipynb"),
-        str(out / f"{name}.ipynb"),
-        parameters=params,
-        cwd=str(paths.NOTEBOOKS),
-        progress_bar=False,
-        kernel_name="python3",
-    )
+    runner.execute(paths.NOTEBOOKS / f"{name}.ipynb", out / f"{name}.ipynb", params)
     return nbformat.read(out / f"{name}.ipynb", as_version=4)
 
 

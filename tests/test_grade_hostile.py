@@ -7,19 +7,21 @@ import csv
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
 import unicodedata
 from pathlib import Path
 
+import nbformat
 import pytest
 from test_grade import hashes, make_key, notebook, read_grades, write_key
 
 from helpers import paths
 from helpers.bundle import fake_class
 from helpers.instructor import grading
-from helpers.instructor.grading import execute, outputs
+from helpers.instructor.grading import execute, outputs, scoring, submissions, untrusted
 
 from conftest import report_time
 
@@ -457,3 +459,131 @@ def test_execute_runs_contained(tmp_path: Path) -> None:
     finally:
         escape.unlink(missing_ok=True)
     assert "bubblewrap sandbox: no network, read-only outside the scratch copy" in box.protection
+
+
+# ---------------------------------------------------------------------------------------------------
+# 13. unattended grading never hangs (issue 25): special files are reported, never opened; nbformat 3 is
+# read as nbformat reads it; one student's files have a time limit
+
+
+def _v3_notebook(answers: dict[int, str]) -> str:
+    """A notebook as an old Jupyter saved it: nbformat 3, worksheets, code in ``input``, every multi-line
+    string (the heading's too) stored as a list of lines."""
+    lines = ["import numpy as np\n", *(f'answer({n}, "{a}")\n' for n, a in answers.items()), "x = 1"]
+    cells = [
+        {"cell_type": "heading", "level": 1, "metadata": {}, "source": ["Old\n", "notebook"]},
+        {"cell_type": "markdown", "metadata": {}, "source": ["Answer each\n", "question."]},
+        {"cell_type": "code", "collapsed": False, "input": lines, "language": "python", "metadata": {}, "outputs": []},
+    ]
+    raw = {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""}, "worksheets": [{"cells": cells}]}
+    return json.dumps(raw, indent=1)
+
+
+def _special_class(subs: Path) -> dict[str, str]:
+    """A class with a FIFO and a socket beside a student's notebook, a FIFO at the top level, a genuine
+    nbformat 3 notebook and a plain one; returns {path: kind} of the special files."""
+    import socket
+
+    (subs / "b09901001").mkdir(parents=True)
+    (subs / "b09901001" / "01_lime.ipynb").write_text(_cells({1: RIGHT[1]}))
+    os.mkfifo(subs / "b09901001" / "pipe.ipynb")  # blocks open() until a writer comes, forever here
+    os.mkfifo(subs / "b09901001" / "notes")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(subs / "b09901001" / "socket.ipynb"))  # the file stays after close
+    os.mkfifo(subs / "fifo_01_lime.ipynb")
+    (subs / "old.ipynb").write_text(_v3_notebook({1: RIGHT[1], 5: RIGHT[5]}))
+    (subs / "plain.ipynb").write_text(_cells({2: RIGHT[2]}))
+    return {
+        "b09901001/pipe.ipynb": "FIFO",
+        "b09901001/notes": "FIFO",
+        "b09901001/socket.ipynb": "socket",
+        "fifo_01_lime.ipynb": "FIFO",
+    }
+
+
+def test_the_grader_over_special_files_and_nbformat_3_never_hangs(tmp_path: Path) -> None:
+    """The command itself, as a TA runs it, with a deadline: a hang fails the test instead of stalling it."""
+    subs = tmp_path / "subs"
+    special = _special_class(subs)
+    before = hashes(subs)
+    out, key = tmp_path / "out", write_key(tmp_path, KEY)
+    command = [sys.executable, "-m", "helpers", "grade", str(subs), "--key", str(key), "--out", str(out)]
+    start = time.perf_counter()
+    done = subprocess.run([*command, "--jobs", "2"], cwd=paths.ROOT, capture_output=True, text=True, timeout=120)
+    report_time("grade a class with a FIFO, a socket and nbformat 3 (command)", time.perf_counter() - start)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = read_grades(out)
+    assert set(rows) == {"b09901001", "fifo", "old", "plain"}
+    student = rows["b09901001"]
+    assert student["q1"] == str(KEY["questions"]["1"]["points"]) and student["status"] == "error"
+    assert "b09901001/pipe.ipynb: a FIFO (named pipe), not a regular file; skipped" in student["problems"]
+    assert "b09901001/socket.ipynb: a socket, not a regular file" in student["problems"]
+    assert "warning: b09901001/notes: a FIFO (named pipe)" in student["problems"]  # not a notebook's name
+    assert rows["fifo"]["status"] == "error" and "fifo_01_lime.ipynb: a FIFO (named pipe)" in rows["fifo"]["problems"]
+    old = rows["old"]  # read as nbformat.read(as_version=4) reads it: both answers count
+    assert "error" not in old["problems"], old["problems"]
+    assert float(old["score"]) == KEY["questions"]["1"]["points"] + KEY["questions"]["5"]["points"]
+    assert hashes(subs) == before  # nothing modified; the special files are still what they were
+    for name, what in special.items():
+        mode = (subs / name).lstat().st_mode
+        assert (stat.S_ISFIFO if what == "FIFO" else stat.S_ISSOCK)(mode), name
+
+
+def test_nbformat_3_is_read_as_nbformat_reads_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.ipynb"
+    path.write_text(_v3_notebook({1: "B", 5: "A"}))
+    found = grading.read_answers(path, "old.ipynb", 2**20)
+    assert not found.errors and [(n, a) for n, a, _ in found.calls] == [(1, "B"), (5, "A")]
+    reference = nbformat.read(path, as_version=4)
+    assert [c.cell_type for c in reference.cells] == ["markdown", "markdown", "code"]
+    assert [where for *_, where in found.calls] == ["old.ipynb cell 3 line 2", "old.ipynb cell 3 line 3"]
+
+
+def test_a_fifo_swapped_in_after_the_check_is_refused_without_blocking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regular, fifo = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    regular.write_text(_cells({1: RIGHT[1]}))
+    os.mkfifo(fifo)
+    real_lstat = os.lstat
+    monkeypatch.setattr(untrusted.os, "lstat", lambda p: real_lstat(regular))  # the check saw a regular file
+    with untrusted.time_limit(10):  # a blocking open() fails the test instead of stalling it
+        found = grading.read_answers(fifo, "b.ipynb", 2**20)
+    assert found.errors == ["b.ipynb: a FIFO (named pipe), not a regular file; not read."]
+
+
+def test_one_student_over_the_time_limit_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading (in the worker processes) and listing (in the grader) that block in a real system call:
+    the student who hit the limit is reported, everybody else is graded exactly, in bounded time."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for student in ("ann", "bob", "cat", "dan"):
+        (subs / student).mkdir()
+        (subs / student / "01_lime.ipynb").write_text(_cells({1: RIGHT[1]}))
+    os.mkfifo(tmp_path / "never")
+    read, walk = scoring.read_answers, submissions._walk
+
+    def stuck_reading(path: Path, label: str, max_bytes: int) -> grading.FileAnswers:
+        if label.startswith("bob/"):
+            open(tmp_path / "never").close()  # blocks in the kernel: no writer will come
+        return read(path, label, max_bytes)
+
+    def stuck_listing(top: Path, *args) -> list:
+        if top.name == "cat":
+            open(tmp_path / "never").close()
+        return walk(top, *args)
+
+    monkeypatch.setattr(scoring, "read_answers", stuck_reading)
+    monkeypatch.setattr(submissions, "_walk", stuck_listing)
+    start = time.perf_counter()
+    results = _grade(subs, tmp_path, jobs=2, read_timeout=2.0)  # margin for a busy machine
+    assert time.perf_counter() - start < 30
+    assert [results[s].answers[1] for s in ("ann", "dan")] == [RIGHT[1]] * 2
+    assert results["bob"].status == "error" and results["bob"].answers[1] == ""
+    assert "bob/01_lime.ipynb: reading stopped after 2 s (the limit for one student's files)" in _messages(
+        results["bob"]
+    )
+    assert results["cat"].status == "error" and "listing this student's files took over 2 s" in _messages(
+        results["cat"]
+    )
+    assert set(read_grades(tmp_path / "out")) == {"ann", "bob", "cat", "dan"}

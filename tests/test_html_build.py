@@ -169,12 +169,10 @@ def small_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "raise ValueError('broken on purpose')",
         "print('never')",
     )
-    original = paths.NOTEBOOKS
-    paths.NOTEBOOKS = notebooks  # run() looks the notebooks up here
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "NOTEBOOKS", notebooks)  # run() looks the notebooks up here
+        patch.setenv("MPLBACKEND", "Agg")  # as on a CI machine: the kernels must draw inline all the same
         outcomes = run("*", out, profile="quick", timeout=120)
-    finally:
-        paths.NOTEBOOKS = original
     assert [o.notebook for o in outcomes] == ["01_figures", "02_broken"]
     return out
 
@@ -236,6 +234,26 @@ def test_pages_embed_their_figures_and_load_nothing_from_the_network(small_build
     assert len(list((small_build / "figures").glob("01_figures_*.png"))) == 2
 
 
+def test_a_lesson_whose_figure_cells_show_nothing_fails_naming_them(tmp_path: Path) -> None:
+    """A kernel that does not draw inline (here the lesson itself switches to Agg) makes a failed run, not
+    a lesson that ran "ok" without its figures."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    write_notebook(
+        notebooks / "01_silent.ipynb",
+        "# 01 · Silent figures",
+        "import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt",
+        "fig, ax = plt.subplots()\nax.plot([0, 1])",
+        "print('a cell that draws nothing and need not')",
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "NOTEBOOKS", notebooks)
+        [outcome] = run("*", tmp_path / "build", profile="quick", timeout=120)
+    assert not outcome.ok and outcome.figures == 0
+    assert outcome.error == "1 figure cell(s) showed no figure: cell 3 (fig, ax = plt.subplots())."
+    assert front_page(tmp_path / "build").cards["01_silent"]["status"] == "failed"
+
+
 @pytest.mark.browser
 def test_pages_render_offline_in_chromium(small_build: Path) -> None:
     """From disk in Chromium: the front page, a lesson, its next link; every request stays on disk."""
@@ -268,9 +286,10 @@ def test_pages_render_offline_in_chromium(small_build: Path) -> None:
 
 @pytest.mark.slow
 def test_make_run_builds_the_lesson_notebooks(tmp_path: Path) -> None:
-    """The real command on the first lesson notebook, quick profile: exit 0, an ok lesson, figures embedded."""
+    """The real command on the first lesson notebook, quick profile, with ``MPLBACKEND=Agg`` as on many CI
+    machines: exit 0, an ok lesson, its figures drawn and embedded."""
     out = tmp_path / "build"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg"}
     result = subprocess.run(
         [sys.executable, "-m", "helpers", "run", "--profile", "quick", "--notebooks", "00_observe", "--out", str(out)],
         cwd=paths.ROOT,

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from helpers import paths
-from helpers.bundle.run import PROFILES
+from helpers.bundle.run import KERNEL_ENV, PROFILES, execute, is_figure_cell, notebooks
 from helpers.questions import questions
 
 from conftest import report_time
@@ -155,6 +155,17 @@ def test_course_defect_is_explained(name: str) -> None:
     assert "Where the course code was wrong" in text
 
 
+def test_every_lesson_has_figure_cells() -> None:
+    """``helpers run`` fails a lesson whose figure cells show no figure; the rule that finds them must find
+    some in every lesson, or the check would silently vanish."""
+    for source in notebooks():
+        drawing = [c for c in code_cells(nbformat.read(source, as_version=4)) if is_figure_cell(c.source)]
+        assert drawing, f"{source.stem}: no cell assigns fig = ... (or figures = ...) at its top level"
+    assert is_figure_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()")
+    assert not is_figure_cell("if obs.has_image(7):\n    fig = plot_rows([])")  # drawn only when the image exists
+    assert not is_figure_cell("%matplotlib inline") and not is_figure_cell("figure = 1\nfig_count = 2")
+
+
 def test_quick_profile_only_sets_existing_parameters() -> None:
     for name in CNN_NOTEBOOKS:
         unknown = set(PROFILES["quick"].get(name, {})) - set(parameters_of(read(name)))
@@ -168,22 +179,21 @@ def test_quick_profile_only_sets_existing_parameters() -> None:
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory) -> dict[str, Path]:
-    """Each notebook executed once by papermill with the quick profile's parameters: {name: executed copy}."""
-    import papermill
-
+    """Each notebook executed once as ``helpers run`` executes it (papermill, the bundle's kernel, every
+    figure cell checked) with the quick profile's parameters, without ``MPLBACKEND`` in the environment
+    (test_html_build runs ``make run``'s command with ``MPLBACKEND=Agg``): {name: executed copy}."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     out = tmp_path_factory.mktemp("executed")
     done, seconds = {}, {}
     for name in CNN_NOTEBOOKS:
         started = time.perf_counter()
-        papermill.execute_notebook(
-            str(paths.NOTEBOOKS / f"{name}.ipynb"),
-            str(out / f"{name}.ipynb"),
-            parameters={"device": "cpu", **PROFILES["quick"].get(name, {})},
-            cwd=str(paths.NOTEBOOKS),
-            progress_bar=False,
-            kernel_name="python3",
-        )
+        with pytest.MonkeyPatch.context() as env:
+            env.delenv("MPLBACKEND", raising=False)
+            execute(
+                paths.NOTEBOOKS / f"{name}.ipynb",
+                out / f"{name}.ipynb",
+                {"device": "cpu", **PROFILES["quick"].get(name, {})},
+            )
         seconds[name] = time.perf_counter() - started
         report_time(f"{name} (papermill, quick profile)", seconds[name])
         done[name] = out / f"{name}.ipynb"
@@ -247,7 +257,7 @@ def test_nbval_reproduces_the_papermill_outputs(executed) -> None:
         cwd=paths.NOTEBOOKS,
         capture_output=True,
         text=True,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **KERNEL_ENV},  # nbval's kernels draw as the bundle's do
     )
     report_time("CNN notebooks 00-05 together (nbval, lax, against papermill's outputs)", time.perf_counter() - started)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]

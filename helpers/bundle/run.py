@@ -4,11 +4,17 @@ Each notebook in ``notebooks/`` is executed with papermill into ``build/`` (the 
 touched) and its figures are saved as PNG files under ``build/figures/``; then the executed lessons are
 rendered as a small self-contained site (``helpers.bundle.site``): ``build/index.html``, the course's front
 page, and one linked page per lesson.
+
+The kernels draw figures inline whatever the environment says: ipykernel takes its matplotlib backend
+from ``MPLBACKEND`` when it is set, and with ``MPLBACKEND=Agg`` (common on CI machines and servers) a
+kernel draws nothing and no cell fails. So the bundle's kernels get :data:`KERNEL_ENV`, and a lesson
+whose figure cells (:func:`is_figure_cell`) show no figure is a failed run that names those cells.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import json
 import os
@@ -43,9 +49,23 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+#: matplotlib's inline backend for IPython kernels (the one ipykernel picks when ``MPLBACKEND`` is unset).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: What the bundle's kernels get in their environment, over the caller's (``make lab`` sets the same).
+KERNEL_ENV = {"MPLBACKEND": INLINE_BACKEND}
+#: A figure cell assigns one of these names at its top level (``fig = plot_rows(...)``, ``figures = ...``,
+#: ``fig, ax = plt.subplots()``), as every lesson does where it draws.
+FIGURE_NAMES = frozenset({"fig", "figures"})
+
+
+class MissingFigure(RuntimeError):
+    """A lesson ran, but cells that draw showed no figure."""
+
+
 def local_kernel_manager() -> type:
     """A jupyter kernel manager whose kernel talks over local IPC sockets in the temp folder instead of
-    TCP on 127.0.0.1: nothing listens on a port, and ipykernel does not warn about unencrypted TCP."""
+    TCP on 127.0.0.1 (nothing listens on a port, and ipykernel does not warn about unencrypted TCP), and
+    whose kernel gets :data:`KERNEL_ENV` over the environment and the kernel spec's own ``env``."""
     from jupyter_client.manager import KernelManager
 
     class LocalKernelManager(KernelManager):
@@ -54,7 +74,68 @@ def local_kernel_manager() -> type:
             self.transport = "ipc"  # socket files "<ip>-<n>", removed when the kernel shuts down
             self.ip = os.path.join(tempfile.gettempdir(), f"hw9-kernel-{uuid.uuid4().hex[:12]}")
 
+        @property
+        def kernel_spec(self) -> Any:
+            spec = super().kernel_spec  # the launcher applies the spec's env over the inherited one
+            if spec is not None:
+                spec.env = {**spec.env, **KERNEL_ENV}
+            return spec
+
     return LocalKernelManager
+
+
+def is_figure_cell(source: str) -> bool:
+    """Whether a code cell draws: a top-level assignment to a name in :data:`FIGURE_NAMES`. A figure drawn
+    only under an ``if`` (say, when an image exists) does not make a figure cell."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    targets = [t for s in body if isinstance(s, ast.Assign) for t in s.targets]
+    targets += [s.target for s in body if isinstance(s, ast.AnnAssign)]
+    return any(isinstance(n, ast.Name) and n.id in FIGURE_NAMES for t in targets for n in ast.walk(t))
+
+
+def cells_without_figures(executed: Path) -> list[str]:
+    """The figure cells of an executed notebook that show no image, as ``cell N (first line)`` with N
+    counted in the source notebook (papermill's injected parameters cell left out)."""
+    import nbformat
+
+    cells = nbformat.read(executed, as_version=4).cells
+    cells = [c for c in cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    return [
+        f"cell {number} ({cell.source.splitlines()[0][:60]})"
+        for number, cell in enumerate(cells, 1)
+        if cell.cell_type == "code"
+        and is_figure_cell(cell.source)
+        and not any(key.startswith("image/") for o in cell.get("outputs", []) for key in o.get("data", {}))
+    ]
+
+
+def execute(
+    source: Path, target: Path, parameters: dict[str, Any] | None = None, kernel: str = "python3", timeout: int = 1800
+) -> None:
+    """Execute one notebook into ``target`` as the bundle runs lessons: papermill, a
+    :func:`local_kernel_manager` kernel (figures inline), the notebooks folder as working directory.
+
+    Raises papermill's errors (a failing cell, a timeout, a dead kernel), and :class:`MissingFigure`
+    naming the figure cells that showed no figure.
+    """
+    import papermill
+
+    papermill.execute_notebook(
+        str(source),
+        str(target),
+        parameters=parameters or {},
+        kernel_name=kernel,
+        cwd=str(paths.NOTEBOOKS),
+        progress_bar=False,
+        execution_timeout=timeout,
+        kernel_manager_class=local_kernel_manager(),
+    )
+    missing = cells_without_figures(target)
+    if missing:
+        raise MissingFigure(f"{len(missing)} figure cell(s) showed no figure: {'; '.join(missing)}.")
 
 
 def notebooks(pattern: str = "*") -> list[Path]:
@@ -112,8 +193,6 @@ def run(
     timeout: int = 1800,
 ) -> list[Outcome]:
     """Execute the notebooks matching ``pattern`` into ``out``; return one Outcome each."""
-    import papermill
-
     chosen = notebooks(pattern)
     if not chosen:
         raise FileNotFoundError(f"no notebook in {paths.NOTEBOOKS} matches {pattern!r}")
@@ -121,7 +200,6 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedded default never needs the network
     outcomes = []
-    manager = local_kernel_manager()
     for source in chosen:
         params = {**PROFILES[profile].get(source.stem, {}), **passed[source.stem]}
         target = out / source.name
@@ -130,18 +208,9 @@ def run(
         print(f"running {source.name}{note} ...", flush=True)
         started = time.perf_counter()
         try:
-            papermill.execute_notebook(
-                str(source),
-                str(target),
-                parameters=params,
-                kernel_name=kernel,
-                cwd=str(paths.NOTEBOOKS),
-                progress_bar=False,
-                execution_timeout=timeout,
-                kernel_manager_class=manager,
-            )
+            execute(source, target, params, kernel, timeout)
             outcome = Outcome(source.stem, True, time.perf_counter() - started)
-        except Exception as err:  # papermill's PapermillExecutionError, timeouts, kernel deaths
+        except Exception as err:  # papermill's PapermillExecutionError, timeouts, kernel deaths, MissingFigure
             outcome = Outcome(source.stem, False, time.perf_counter() - started, str(err).strip().splitlines()[-1])
         if target.exists():
             outcome.figures = save_figures(target, out / "figures")

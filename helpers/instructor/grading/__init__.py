@@ -2,6 +2,7 @@
 
 - :mod:`.submissions`: which files belong to which student (links, browser copies, Unicode ids);
 - :mod:`.reading`: the answers in one notebook, read without running it (what counts is stated there);
+- :mod:`.untrusted`: opening a student's files (regular files only, never blocking) and the time limit per student;
 - :mod:`.scoring`: one submission against a key, and a whole class in worker processes;
 - :mod:`.execute`: ``--execute``, a contained run of each notebook;
 - :mod:`.outputs`: grades.csv, answers.csv, report.md, the histogram and feedback, written as one set;

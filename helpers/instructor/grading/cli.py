@@ -8,7 +8,9 @@ Where the submissions are (SUBMISSIONS_DIR; one entry per student, in any mix):
 Anything else at the top level (alice.pdf, alice.zip) is a submission with status "error", so nobody
 drops out of grades.csv. Symbolic links are not followed (reported); browser copies ("x (1).ipynb",
 "x(2).ipynb", "x - Copy.ipynb") count once: the most recently modified copy is read (reported); ids
-are compared in Unicode NFC form and without case (merges reported).
+are compared in Unicode NFC form and without case (merges reported). FIFOs, sockets and device nodes
+(unzip and tar can make them) are never opened: each is reported for its student, with what it is.
+Listing and reading one student's files stops after --read-timeout seconds (that student is reported).
 
 What counts: a top-level line answer(N, "X") in a code cell, with literal arguments, after IPython's own
 input transformer has turned %magics and !shell lines into Python (as the kernel does before running).
@@ -40,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.instructor.grading.scoring import DEFAULT_MAX_MB
+from helpers.instructor.grading.untrusted import DEFAULT_READ_TIMEOUT
 
 
 def run_grading(
@@ -55,8 +58,12 @@ def run_grading(
     max_mb: float = DEFAULT_MAX_MB,
     kernel: str = "python3",
     progress: bool = True,
+    read_timeout: float | None = DEFAULT_READ_TIMEOUT,
 ) -> list[Any]:
-    """Grade a folder of submissions and write the outputs; raises ValueError/FileExistsError on misuse."""
+    """Grade a folder of submissions and write the outputs; raises ValueError/FileExistsError on misuse.
+
+    ``read_timeout``: seconds to list, and then to read, one student's files (``None``: no limit).
+    """
     from helpers.instructor.grading.execute import Sandbox
     from helpers.instructor.grading.outputs import check_out, write_outputs
     from helpers.instructor.grading.scoring import grade_all
@@ -78,13 +85,14 @@ def run_grading(
         print(f"--execute: {sandbox.protection}", file=sys.stderr)
     start = time.perf_counter()
     results = grade_all(
-        find_submissions(submissions_dir),
+        find_submissions(submissions_dir, read_timeout),
         loaded,
         jobs=jobs,
         progress=progress,
         partial_credit=partial_credit,
         max_bytes=int(max_mb * 2**20),
         execute=sandbox,
+        read_timeout=read_timeout,
     )
     write_outputs(
         results,
@@ -121,8 +129,8 @@ def _usage_error(args: argparse.Namespace) -> str:
         return "--jobs must be at least 1."
     if args.benchmark:
         return ""
-    if args.timeout <= 0 or args.max_mb <= 0:
-        return "--timeout and --max-mb must be positive."
+    if args.timeout <= 0 or args.max_mb <= 0 or args.read_timeout <= 0:
+        return "--timeout, --read-timeout and --max-mb must be positive."
     if not args.submissions or not args.key or not args.out:
         return "grade needs SUBMISSIONS_DIR, --key and --out (see --help)."
     if args.execute:
@@ -161,6 +169,7 @@ def _main(args: argparse.Namespace) -> int:
             args.feedback,
             args.max_mb,
             args.kernel,
+            read_timeout=args.read_timeout,
         )
     except (AnswerKeyError, FileExistsError, FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -208,6 +217,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="--execute: seconds (wall and CPU) per notebook (600)"
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=DEFAULT_READ_TIMEOUT,
+        help=f"seconds to list, and to read, one student's files (default {DEFAULT_READ_TIMEOUT:g}); a student "
+        "over it is reported, and graded on the files read in time",
     )
     parser.add_argument("--kernel", default="python3", help="--execute: Jupyter kernel name (python3)")
     parser.add_argument("--feedback", action="store_true", help="write feedback/<student>.md per student")

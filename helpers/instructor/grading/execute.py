@@ -25,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 
 from helpers import paths
+from helpers.instructor.grading.untrusted import open_regular
 
 #: The sandbox every run starts from (the probe too): the whole file system read-only, fresh /dev and
 #: /proc, no network, its own process namespace, gone with the grader.
@@ -131,8 +132,11 @@ class Sandbox:
         with tempfile.TemporaryDirectory(prefix="hw9-execute-") as scratch:
             work = Path(scratch)
             copy = work / "submission.ipynb"
-            with open(path, "rb") as source:  # the grader found it without following links
-                copy.write_bytes(source.read())
+            try:
+                with open_regular(path) as source:  # as the grader read it: not a link, not a FIFO
+                    copy.write_bytes(source.read())
+            except OSError as err:  # replaced since it was read
+                return f"{label}: cannot copy it to run ({err.strerror or err})."
             env = dict(
                 os.environ,
                 MPLBACKEND="Agg",

@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from helpers.instructor.grading.untrusted import SpecialFile, open_regular
+
 #: A markdown cell that reads like an answer; markdown is not Python, so a pattern is the right reader.
 _MARKDOWN_ANSWER = re.compile(r"""\banswer\s*\(\s*(\d+)\s*,\s*["']([^"'\n]*)["']""")
 #: Code in markdown (fenced blocks, `spans`): examples of the syntax, not answers.
@@ -65,6 +67,14 @@ def _transformer() -> Any:
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager()
+
+
+def prepare() -> None:
+    """Import what reading needs (nbformat pulls in jsonschema: seconds, a minute on a busy machine) and
+    build IPython's transformer, once, before any student's time limit starts: nobody is charged for it."""
+    import nbformat  # noqa: F401
+
+    _transformer()
 
 
 def _text(node: ast.AST) -> str:
@@ -202,8 +212,7 @@ def _scan_lines(source: str, where: str, found: FileAnswers) -> None:
 def _load(path: Path, label: str, max_bytes: int, found: FileAnswers) -> dict[str, Any] | None:
     """The file's JSON when it looks like a notebook, else None with the reason in ``found.errors``."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as handle:
+        with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > max_bytes:
                 found.errors.append(
@@ -214,6 +223,9 @@ def _load(path: Path, label: str, max_bytes: int, found: FileAnswers) -> dict[st
             text = handle.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         found.errors.append(f"{label}: not a text file (not UTF-8), so not a notebook.")
+        return None
+    except SpecialFile as err:
+        found.errors.append(f"{label}: {err}; not read.")
         return None
     except OSError as err:
         found.errors.append(f"{label}: cannot read ({err.strerror or err}).")
@@ -238,12 +250,20 @@ def _load(path: Path, label: str, max_bytes: int, found: FileAnswers) -> dict[st
 
 
 def _cells(raw: dict[str, Any], label: str, found: FileAnswers) -> list[Any] | None:
+    """The cells in nbformat 4, read from an older version the way ``nbformat.read(as_version=4)`` does:
+    its own reader first (which joins strings stored as lists of lines, as nbformat 3 wrote them), then
+    ``convert``."""
     import nbformat  # here, so that ``--help`` stays fast
+    from nbformat.reader import get_version
 
     try:
-        notebook = nbformat.from_dict(raw)
-        if notebook.get("nbformat", 1) != 4:
-            notebook = nbformat.convert(notebook, 4)
+        major, minor = get_version(raw)
+        if major == 4:
+            notebook = nbformat.from_dict(raw)
+        elif major in nbformat.versions:
+            notebook = nbformat.convert(nbformat.versions[major].to_notebook_json(raw, minor=minor), 4)
+        else:
+            raise ValueError(f"nbformat version {major!r} is not one that nbformat reads")
         cells = notebook["cells"]
         if not isinstance(cells, list):
             raise TypeError("cells is not a list")

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.instructor.grading.reading import FileAnswers, read_answers
+from helpers.instructor.grading.reading import FileAnswers, prepare, read_answers
 from helpers.instructor.grading.submissions import Submission
+from helpers.instructor.grading.untrusted import DEFAULT_READ_TIMEOUT, TimeLimit, time_limit
 from helpers.questions import check, questions
 
 #: Files bigger than this are reported, not read (a notebook full of images is a few MB).
@@ -68,13 +69,15 @@ def grade_submission(
     partial_credit: bool = False,
     max_bytes: int = int(DEFAULT_MAX_MB * 2**20),
     execute: Any = None,
+    read_timeout: float | None = DEFAULT_READ_TIMEOUT,
 ) -> Result:
     """Grade one submission against a loaded key (``keys.load_key``); never raises for bad input.
 
     ``execute``: an :class:`~helpers.instructor.grading.execute.Sandbox` to also run each notebook in.
+    ``read_timeout``: seconds to read the student's files (the time of ``execute`` is not counted).
     """
     try:
-        return _grade(submission, key, partial_credit, max_bytes, execute)
+        return _grade(submission, key, partial_credit, max_bytes, execute, read_timeout)
     except Exception as err:  # noqa: BLE001 - one odd submission must not stop the class's grading
         keyed = key["questions"]
         return Result(
@@ -115,7 +118,14 @@ def _accept(found: FileAnswers, history: dict[int, list[tuple[str, str]]], warni
         history.setdefault(number, []).append((picked, where))
 
 
-def _grade(submission: Submission, key: dict[str, Any], partial_credit: bool, max_bytes: int, execute: Any) -> Result:
+def _grade(
+    submission: Submission,
+    key: dict[str, Any],
+    partial_credit: bool,
+    max_bytes: int,
+    execute: Any,
+    read_timeout: float | None,
+) -> Result:
     keyed: dict[int, dict[str, Any]] = key["questions"]
     warnings, errors = list(submission.warnings), list(submission.errors)
     history: dict[int, list[tuple[str, str]]] = {}
@@ -123,8 +133,7 @@ def _grade(submission: Submission, key: dict[str, Any], partial_credit: bool, ma
     markdown: list[tuple[int, str]] = []
     readable: list[Path] = []
     n_calls = 0
-    for path in submission.files:
-        found = read_answers(path, path.relative_to(submission.root).as_posix(), max_bytes)
+    for path, found in _read_files(submission, max_bytes, read_timeout, errors):
         warnings += found.warnings
         errors += found.errors
         readable += [] if found.errors else [path]
@@ -157,6 +166,27 @@ def _grade(submission: Submission, key: dict[str, Any], partial_credit: bool, ma
         len(submission.files),
         execution,
     )
+
+
+def _read_files(
+    submission: Submission, max_bytes: int, read_timeout: float | None, errors: list[str]
+) -> list[tuple[Path, FileAnswers]]:
+    """Each file's answers, read in order until ``read_timeout`` seconds run out (then the file being
+    read and those after it are reported in ``errors`` and left out)."""
+    done: list[tuple[Path, FileAnswers]] = []
+    label = ""
+    prepare()
+    try:
+        with time_limit(read_timeout):
+            for path in submission.files:
+                label = path.relative_to(submission.root).as_posix()
+                done.append((path, read_answers(path, label, max_bytes)))
+    except TimeLimit:
+        errors.append(
+            f"{label}: reading stopped after {read_timeout:g} s (the limit for one student's files); this "
+            "file and any after it are not graded. Look at it, then grade again with a larger --read-timeout."
+        )
+    return done
 
 
 def _notes(
@@ -225,19 +255,15 @@ def grade_all(
 ) -> list[Result]:
     """Grade every submission (``jobs`` processes); results in the order of ``submissions``.
 
-    ``options`` go to ``grade_submission`` (partial_credit, max_bytes, execute). Workers die with the
+    ``options`` go to ``grade_submission`` (partial_credit, max_bytes, execute, read_timeout). Workers die with the
     grader, so killing it leaves no process behind.
     """
     from tqdm import tqdm
 
-    from helpers.instructor.grading.reading import _transformer
-
     results: list[Result | None] = [None] * len(submissions)
     bar = tqdm(total=len(submissions), desc="grading", unit="student", disable=not progress)
     if jobs > 1 and len(submissions) > 1:
-        import nbformat  # noqa: F401 - import once here; forked workers inherit it instead of each paying
-
-        _transformer()
+        prepare()  # once here: forked workers inherit it instead of each paying
         size = max(1, min(16, len(submissions) // (jobs * 4)))
         try:
             with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:

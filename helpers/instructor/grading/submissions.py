@@ -16,16 +16,23 @@ Rules (the command's ``--help`` states them too):
   Windows (NFC) is one student; such merges are reported.
 - A folder that cannot be read (too deep for the system's path limit, no permission) is reported for its
   student only.
+- FIFOs, sockets and device nodes (``unzip`` and ``tar`` can make them) are never opened: each is
+  reported for its student, with what it is (an error where it bears a notebook's name).
+- Listing one student's files has a time limit (:func:`~helpers.instructor.grading.untrusted.time_limit`),
+  so no student's folder can stall the class.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpers.instructor.grading.untrusted import DEFAULT_READ_TIMEOUT, TimeLimit, is_special, kind, time_limit
 
 SKIPPED_NAMES = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
 _NOTEBOOK_FILE = re.compile(r"^(?P<student>.+?)_(?P<notebook>\d{2}_[A-Za-z0-9_\-]+)$")
@@ -90,8 +97,9 @@ def _member(entry: Path) -> _Member:
     return _Member(entry, student or name, entry.name, slot)
 
 
-def find_submissions(folder: Path) -> list[Submission]:
-    """Every student in ``folder`` (rules in the module docstring), sorted by id."""
+def find_submissions(folder: Path, read_timeout: float | None = DEFAULT_READ_TIMEOUT) -> list[Submission]:
+    """Every student in ``folder`` (rules in the module docstring), sorted by id; listing one student's
+    files stops after ``read_timeout`` seconds (that student is reported, not graded)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(
@@ -104,18 +112,25 @@ def find_submissions(folder: Path) -> list[Submission]:
             continue
         member = _member(entry)
         groups.setdefault(member.written.casefold(), []).append(member)
-    return sorted((_submission(folder, members) for members in groups.values()), key=lambda s: s.student.casefold())
+    found = (_submission(folder, members, read_timeout) for members in groups.values())
+    return sorted(found, key=lambda s: s.student.casefold())
 
 
-def _submission(folder: Path, members: list[_Member]) -> Submission:
-    """One student's submission; a file system error stays with this student."""
+def _submission(folder: Path, members: list[_Member], read_timeout: float | None) -> Submission:
+    """One student's submission; a file system error, or a listing that takes too long, stays with this
+    student."""
     try:
-        return _collect(folder, members)
+        with time_limit(read_timeout):
+            return _collect(folder, members)
     except OSError as err:
         where = short(str(err.filename)) if err.filename else "a file"
-        return Submission(
-            members[0].written, (), folder, errors=(f"cannot read {where} ({err.strerror or err}); not graded.",)
+        problem = f"cannot read {where} ({err.strerror or err}); not graded."
+    except TimeLimit:
+        problem = (
+            f"listing this student's files took over {read_timeout:g} s (the limit per student); stopped, "
+            "not graded. Look at the files, then grade again with a larger --read-timeout."
         )
+    return Submission(members[0].written, (), folder, errors=(problem,))
 
 
 def _collect(folder: Path, members: list[_Member]) -> Submission:
@@ -138,6 +153,8 @@ def _collect(folder: Path, members: list[_Member]) -> Submission:
         elif m.entry.suffix.lower() == ".ipynb" and m.entry.is_file():
             copied = strip_copy(_stem(unicodedata.normalize("NFC", m.entry.name)).strip())[1]
             candidates.append((m.entry, ("", m.slot), copied))
+        elif is_special(mode := m.entry.lstat().st_mode):
+            errors.append(f"{label}: {kind(mode)}, not a regular file; not read, not graded.")
         else:
             hint = " Unzip it into a folder named after the student." if m.entry.suffix.lower() in _ARCHIVES else ""
             errors.append(f"{label}: not a notebook (.ipynb); not graded.{hint}")
@@ -167,16 +184,20 @@ def _walk(top: Path, root: Path, warnings: list[str], errors: list[str]) -> list
             if name.startswith(".") or name in SKIPPED_NAMES:
                 continue
             try:
-                link = path.is_symlink()
+                mode = path.lstat().st_mode  # what the entry itself is: a link is not followed
             except OSError as err:  # a path longer than the system allows
                 unreadable(err)
                 dirs[:] = []
                 break
-            if link:
+            notebook = name.lower().endswith(".ipynb")
+            if stat.S_ISLNK(mode) or is_special(mode):
                 label = short(path.relative_to(root).as_posix())
-                message = f"{label}: a symbolic link (to {short(os.readlink(path))}); not followed, not read."
-                (errors if name in dirs or name.lower().endswith(".ipynb") else warnings).append(message)
-            elif name in names and name.lower().endswith(".ipynb"):
+                if stat.S_ISLNK(mode):
+                    what = f"a symbolic link (to {short(os.readlink(path))}); not followed, not read."
+                else:
+                    what = f"{kind(mode)}, not a regular file; skipped, not read."
+                (errors if name in dirs or notebook else warnings).append(f"{label}: {what}")
+            elif name in names and notebook:
                 found.append((path, strip_copy(_stem(unicodedata.normalize("NFC", name)).strip())[1]))
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_NAMES and not _is_link(here / d))
     return sorted(found)
