@@ -1,9 +1,10 @@
 """Execute the notebooks headless: ``python -m helpers run`` (what ``make run`` does).
 
-Each notebook in ``notebooks/`` is executed with papermill into ``build/`` (the sources are never
-touched) and its figures are saved as PNG files under ``build/figures/``; then the executed lessons are
-rendered as a small self-contained site (``helpers.bundle.site``): ``build/index.html``, the course's front
-page, and one linked page per lesson.
+Each notebook in ``notebooks/`` is executed with papermill into ``build/`` (installed from the wheel:
+``build/`` in the user's cache folder, see ``helpers.paths``; the sources are never touched) and its
+figures are saved as PNG files under ``build/figures/``; then the executed lessons are rendered as a small
+self-contained site (``helpers.bundle.site``): ``build/index.html``, the course's front page, and one
+linked page per lesson.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def run(
                 str(target),
                 parameters=params,
                 kernel_name=kernel,
-                cwd=str(paths.NOTEBOOKS),
+                cwd=str(out if paths.INSTALLED else paths.NOTEBOOKS),  # never write into site-packages
                 progress_bar=False,
                 execution_timeout=timeout,
                 kernel_manager_class=manager,
@@ -184,7 +185,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--notebooks", default="*", help="glob of notebook names, e.g. '0[0-2]*' (default: all)")
-    p.add_argument("--out", default=str(paths.BUILD), help="output folder (default: build/)")
+    p.add_argument("--out", default=str(paths.BUILD), help=f"output folder (default: {paths.BUILD})")
     p.add_argument(
         "--profile",
         choices=sorted(PROFILES),
