@@ -50,7 +50,7 @@ bench: venv  ## benchmark the explanation methods
 grade: venv  ## grade answered notebooks: make grade SUBMISSIONS=folder KEY=course|embedded
 	$(PY) -m helpers grade "$(SUBMISSIONS)" --key "$(or $(KEY),course)" --out "$(or $(OUT),grades)" $(ARGS)
 
-release: venv  ## build the student version of the bundle into dist/student
+release: venv  ## build the student version of the bundle into dist/student (and its wheel into dist/student/wheel)
 	$(PY) -m helpers release "$(or $(OUT),dist/student)" $(ARGS)
 
 lint: venv  ## ruff: lint rules and the one formatter (`ruff format .` fixes what the check reports)

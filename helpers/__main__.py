@@ -22,6 +22,7 @@ COMMANDS = {
     "train-qa": ("helpers.bundle.train_qa", "fine-tune the packaged MiniLM for extractive QA (LoRA + span head)"),
     "bench": ("helpers.bundle.bench", "time the explanation methods"),
     "fetch": ("helpers.bundle.fetch", "download or lay out Food-11"),
+    "colab": ("helpers.bundle.colab", "the lessons' Open-in-Colab links and their setup cell"),
     "grade": ("helpers.instructor.grading.cli", "grade answered notebooks (instructors)"),
     "release": ("helpers.instructor.release", "build the student version of the bundle (instructors)"),
 }

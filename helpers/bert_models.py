@@ -70,12 +70,12 @@ class LoadedBert:
         return int(self.model.config.num_attention_heads)
 
     def describe(self) -> str:
-        """One line: name, size, language, QA status."""
+        """One line: name, size, language, QA status, device."""
         origin = "packaged offline model" if self.packaged else "Hugging Face model"
         qa = "QA-finetuned" if self.qa_finetuned else "not QA-finetuned"
         return (
             f"{origin} {self.name}: {self.num_layers} layers x {self.num_heads} heads, hidden size "
-            f"{self.model.config.hidden_size}, vocabulary {self.language}, {qa}"
+            f"{self.model.config.hidden_size}, vocabulary {self.language}, {qa}, on {self.device}"
         )
 
     def encode(self, text: str, pair: str | None = None, offsets: bool = False):
@@ -228,6 +228,6 @@ def load_bert(
         else:
             print(
                 f"OFFLINE FALLBACK: {model_id!r} could not be loaded ({reason}); using the packaged "
-                f"all-MiniLM-L6-v2 instead (English, {bert.num_layers} layers, not QA-finetuned)."
+                f"all-MiniLM-L6-v2 instead (English, {bert.num_layers} layers, not QA-finetuned), on {bert.device}."
             )
     return bert

@@ -23,6 +23,21 @@ def test_requirements_and_environment_agree() -> None:
     assert sorted(pip_section) == sorted(_requirements())
 
 
+def test_requirements_name_every_package_the_project_declares() -> None:
+    """requirements.txt (what `make` installs) covers pyproject.toml's dependencies and extras by name, so
+    the reproducible set and what `pip install hw9-xai[dev]` asks for hold the same packages."""
+    import tomllib
+
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
+    declared = [*project["dependencies"], *(d for ds in project["optional-dependencies"].values() for d in ds)]
+    name = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
+    listed = {name.match(r)[0].lower().replace("_", "-") for r in _requirements()}
+    wanted = {name.match(d)[0].lower().replace("_", "-") for d in declared} - {"hw9-xai"}
+    assert wanted <= listed, f"requirements.txt lacks {sorted(wanted - listed)}"
+    for requirement in project["dependencies"]:
+        assert re.fullmatch(r"[A-Za-z0-9._-]+>=[0-9.]+", requirement), f"{requirement}: lower bounds only"
+
+
 def test_torch_is_pinned_to_the_cpu_build_on_disk() -> None:
     assert "torch==2.13.0" in _requirements()
 

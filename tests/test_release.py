@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat import v4
 
+import helpers
 from helpers import paths
 from helpers.__main__ import main
 from helpers.instructor import release
@@ -188,6 +190,28 @@ def test_release_of_this_bundle_is_clean(tmp_path: Path, capsys) -> None:
         assert all(not c.get("outputs") for c in nb.cells), notebook.name
     assert release.find_leaks(out, release.read_keys(paths.DATA / "keys")) == []
     assert main(["release", str(out), "--check"]) == 0
+    wheels = list((out / "wheel").glob("*.whl"))  # the student wheel, opened to prove what it holds
+    assert [w.name for w in wheels] == [f"hw9_xai-{helpers.__version__}-py3-none-any.whl"]
+    names = zipfile.ZipFile(wheels[0]).namelist()
+    assert "helpers/_data/checkpoints/embedded.pt" in names and "helpers/_data/questions.json" in names
+    assert not [n for n in names if n.startswith(("helpers/instructor/", "helpers/_data/keys/"))]
+
+
+def test_a_wheel_with_answer_material_fails_the_release(bundle: Path, tmp_path: Path, monkeypatch) -> None:
+    """The release opens the wheel it built and scans what is inside, as it scans the folder."""
+
+    def leaky_wheel(tree: Path, out_dir: Path) -> Path:
+        out_dir.mkdir(parents=True)
+        built = out_dir / "hw9_xai-0.1.0-py3-none-any.whl"
+        with zipfile.ZipFile(built, "w") as archive:
+            archive.writestr("helpers/_data/answers.json", json.dumps(KEY))
+        return built
+
+    monkeypatch.setattr("helpers.bundle.wheel.build_wheel", leaky_wheel)
+    out = tmp_path / "student"
+    with pytest.raises(release.ReleaseError, match=r"student wheel is not clean(.|\n)*answers.json: JSON shaped like"):
+        release.build_release(out, root=bundle, wheel=True)
+    assert not out.exists()
 
 
 # ---------------------------------------------------------------------------------------------------

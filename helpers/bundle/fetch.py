@@ -51,7 +51,7 @@ from helpers.classes import CLASS_NAMES, IMAGE_SUFFIXES, LABELLED_NAME, find_cla
 __all__ = ["BadArchive", "FetchError", "Plan", "download", "fetch_food11", "plan_layout", "summary", "unpack"]
 
 #: Where Food-11 is laid out by default (git-ignored).
-DEFAULT_TARGET = paths.DATA / "food-11"
+DEFAULT_TARGET = paths.for_writing(paths.DATA / "food-11")
 SPLITS = ("training", "validation", "evaluation", "food")
 #: The layouts an archive can be in, as the summary names them.
 LAYOUTS = {

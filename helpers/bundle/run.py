@@ -1,9 +1,10 @@
 """Execute the notebooks headless: ``python -m helpers run`` (what ``make run`` does).
 
-Each notebook in ``notebooks/`` is executed with papermill into ``build/`` (the sources are never
-touched) and its figures are saved as PNG files under ``build/figures/``; then the executed lessons are
-rendered as a small self-contained site (``helpers.bundle.site``): ``build/index.html``, the course's front
-page, and one linked page per lesson.
+Each notebook in ``notebooks/`` is executed with papermill into ``build/`` (installed from the wheel:
+``build/`` in the user's cache folder, see ``helpers.paths``; the sources are never touched) and its
+figures are saved as PNG files under ``build/figures/``; then the executed lessons are rendered as a small
+self-contained site (``helpers.bundle.site``): ``build/index.html``, the course's front page, and one
+linked page per lesson.
 
 The kernels draw figures inline whatever the environment says: ipykernel takes its matplotlib backend
 from ``MPLBACKEND`` when it is set, and with ``MPLBACKEND=Agg`` (common on CI machines and servers) a
@@ -116,7 +117,8 @@ def execute(
     source: Path, target: Path, parameters: dict[str, Any] | None = None, kernel: str = "python3", timeout: int = 1800
 ) -> None:
     """Execute one notebook into ``target`` as the bundle runs lessons: papermill, a
-    :func:`local_kernel_manager` kernel (figures inline), the notebooks folder as working directory.
+    :func:`local_kernel_manager` kernel (figures inline), the notebooks folder as working directory (the
+    output folder when installed from the wheel: never write into site-packages).
 
     Raises papermill's errors (a failing cell, a timeout, a dead kernel), and :class:`MissingFigure`
     naming the figure cells that showed no figure.
@@ -128,7 +130,7 @@ def execute(
         str(target),
         parameters=parameters or {},
         kernel_name=kernel,
-        cwd=str(paths.NOTEBOOKS),
+        cwd=str(target.parent if paths.INSTALLED else paths.NOTEBOOKS),
         progress_bar=False,
         execution_timeout=timeout,
         kernel_manager_class=local_kernel_manager(),
@@ -253,7 +255,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--notebooks", default="*", help="glob of notebook names, e.g. '0[0-2]*' (default: all)")
-    p.add_argument("--out", default=str(paths.BUILD), help="output folder (default: build/)")
+    p.add_argument("--out", default=str(paths.BUILD), help=f"output folder (default: {paths.BUILD})")
     p.add_argument(
         "--profile",
         choices=sorted(PROFILES),

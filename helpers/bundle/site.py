@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import paths
+from helpers.bundle.colab import colab_url
 
 
 @dataclass
@@ -387,12 +388,14 @@ def lesson_card(lesson: Lesson) -> str:
     )
     status = '<span class="status ok">ran ok</span>' if lesson.ok else '<span class="status bad">failed</span>'
     error = f'<p class="error">{html.escape(lesson.error[:300])}</p>' if lesson.error else ""
+    colab = colab_url(lesson.stem)  # "" while the bundle names no repository: no dead link
+    colab = f'<a class="colab" href="{html.escape(colab)}">Open in Colab</a>' if colab else ""
     return (
         f'<li class="lesson" data-notebook="{lesson.stem}">{figure}<div class="text">'
         f"<h2>{link(lesson, lesson.title)}</h2>"
         f'<p class="summary">{html.escape(lesson.summary)}</p>{error}'
         f'<div class="meta"><span class="questions">{asks}</span>{status}'
-        f'<span class="time">{lesson.seconds:.1f} s</span></div></div></li>'
+        f'<span class="time">{lesson.seconds:.1f} s</span>{colab}</div></div></li>'
     )
 
 

@@ -25,6 +25,8 @@ from helpers.model import Classifier, load_model, load_state, pick_device, save_
 
 EMBEDDED_WIDTHS = (16, 16, 32, 64, 64)
 EMBEDDED_HIDDEN = 128
+#: Where `train` writes by default: the committed checkpoint in a checkout, the cache when installed.
+TRAINED_CHECKPOINT = paths.for_writing(paths.EMBEDDED_CHECKPOINT)
 
 
 def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
@@ -59,7 +61,7 @@ def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
 
 def train(
     data: str | Path | None = None,
-    out: str | Path = paths.EMBEDDED_CHECKPOINT,
+    out: str | Path = TRAINED_CHECKPOINT,
     widths: tuple[int, ...] = EMBEDDED_WIDTHS,
     hidden: int = EMBEDDED_HIDDEN,
     epochs: int = 32,
@@ -197,7 +199,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--data", help="Food-11 root (with training/ and validation/); default: embedded data")
-    p.add_argument("--out", default=str(paths.EMBEDDED_CHECKPOINT), help="checkpoint to write (course format)")
+    p.add_argument("--out", default=str(TRAINED_CHECKPOINT), help="checkpoint to write (course format)")
     p.add_argument(
         "--widths",
         type=int,

@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from helpers import paths
 from helpers.bert_models import PACKAGED_ID, PACKAGED_REVISION, LoadedBert
 from helpers.bundle.qa_data import QAItem, make_examples
 from helpers.checks import check_int
@@ -222,7 +223,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--out", default=str(ADAPTER_FILE), help="adapter file to write")
+    p.add_argument("--out", default=str(paths.for_writing(ADAPTER_FILE)), help="adapter file to write")
     p.add_argument("--steps", type=int, default=300, help="training steps (one batch of new examples each)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of AdamW (linear warm-up and decay)")

@@ -16,10 +16,15 @@ What the release holds (a whitelist, so new instructor files stay out by default
   a dropped ``make`` target, a missing command, pytest or a folder the release lacks (a code block that
   loses all its commands takes its introducing "...:" paragraph and a following "(...)" remark along).
 
+With ``wheel=True`` (the command's default) the release also holds the student wheel,
+``wheel/hw9_xai-<version>-py3-none-any.whl``, built from the release folder itself
+(``helpers.bundle.wheel``): what Colab and Kaggle install from the notebooks' setup cell.
+
 Tests, CI files and build outputs are not copied. After copying, every file is scanned (``find_leaks``):
 key files or key-shaped JSON, the verbatim text of any key in ``data/keys/``, a run of question/answer
 pairs that agrees with a key (``answer(3, "B")``, ``3: "B"``, ``"3": {"answer": "B"``, ``Q3 = B``),
-notebooks with outputs, cells tagged ``instructor``, or instructor modules. Any finding fails the build
+notebooks with outputs, cells tagged ``instructor``, or instructor modules. The wheel is opened and checked the same
+way (its files unpacked and scanned, no instructor module or key inside). Any finding fails the build
 and nothing is left at OUT_DIR. The folder is built beside OUT_DIR and moved into place only when clean.
 """
 
@@ -140,11 +145,16 @@ def copy_bundle(root: Path, target: Path) -> list[Path]:
 
 
 def build_release(
-    out_dir: Path, root: Path = paths.ROOT, force: bool = False, extra_keys: Sequence[dict[str, Any]] = ()
+    out_dir: Path,
+    root: Path = paths.ROOT,
+    force: bool = False,
+    extra_keys: Sequence[dict[str, Any]] = (),
+    wheel: bool = False,
 ) -> list[Path]:
     """Build the student bundle at ``out_dir``; raise ReleaseError (and leave nothing) on any leak.
 
     Keys to look for: every ``data/keys/*.json`` under ``root`` plus ``extra_keys`` (key-file dicts).
+    With ``wheel``, also build the student wheel into ``out_dir/wheel/`` and check it.
     """
     root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
     sources = [(root / part).resolve() for part in ("notebooks", "helpers", "data")]
@@ -171,6 +181,8 @@ def build_release(
                 "answer material found in the student release; nothing was written to "
                 f"{out_dir}:\n" + "\n".join(f"  - {leak}" for leak in leaks)
             )
+        if wheel:
+            add_wheel(staging, keys)
         if out_dir.exists():
             old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
             os.replace(out_dir, old)
@@ -180,6 +192,27 @@ def build_release(
         if staging.exists():
             shutil.rmtree(staging)
     return sorted(p for p in out_dir.rglob("*") if p.is_file())
+
+
+def add_wheel(tree: Path, keys: Sequence[dict[str, Any]]) -> Path:
+    """Build the student wheel from the release folder ``tree`` into ``tree/wheel/``; open it and raise
+    ReleaseError if it holds an instructor module or answer material, or lacks the lessons' data."""
+    import zipfile
+
+    from helpers.bundle.wheel import WheelError, build_wheel, wheel_problems
+
+    try:
+        built = build_wheel(tree, tree / "wheel")
+    except WheelError as err:
+        raise ReleaseError(str(err)) from err
+    problems = wheel_problems(built)
+    with tempfile.TemporaryDirectory(prefix="hw9-wheel-check-") as unpacked:
+        with zipfile.ZipFile(built) as archive:
+            archive.extractall(unpacked)
+        problems += [f"{built.name}: {leak}" for leak in find_leaks(Path(unpacked), keys)]
+    if problems:
+        raise ReleaseError("the student wheel is not clean:\n" + "\n".join(f"  - {p}" for p in problems))
+    return built
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -458,13 +491,15 @@ def _main(args: argparse.Namespace) -> int:
         print(f"{out_dir}: {'LEAKS FOUND' if leaks else 'clean'}")
         return 1 if leaks else 0
     try:
-        files = build_release(out_dir, force=args.force)
+        files = build_release(out_dir, force=args.force, wheel=not args.no_wheel)
     except ReleaseError as err:
         print(f"error: {err}")
         return 1
     if not read_keys(paths.DATA / "keys"):
         print("note: data/keys/ holds no key yet, so only key-shaped files were looked for.")
     print(f"built the student release in {out_dir}: {len(files)} files, checked: no answer key inside.")
+    for wheel in (p for p in files if p.suffix == ".whl"):
+        print(f"student wheel: {wheel} ({wheel.stat().st_size / 1e6:.1f} MB), checked the same way.")
     return 0
 
 
@@ -479,6 +514,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("out_dir", metavar="OUT_DIR", help="folder to build (e.g. dist/student)")
     parser.add_argument("--force", action="store_true", help="replace an earlier release in OUT_DIR")
+    parser.add_argument("--no-wheel", action="store_true", help="do not build the student wheel into OUT_DIR/wheel/")
     parser.add_argument(
         "--check", action="store_true", help="only scan an existing OUT_DIR for leaked keys and outputs; build nothing"
     )
