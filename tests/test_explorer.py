@@ -150,14 +150,17 @@ def image() -> torch.Tensor:
 
 
 def spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[dict]:
-    """Record the keyword arguments of ``helpers.explorer.methods.<name>`` (then call the real one)."""
-    calls, real = [], getattr(methods, name)
+    """Record the arguments of the lesson library's function ``name`` as the explorer calls it (then call it)."""
+    import helpers.lime_explain
+
+    module = helpers.lime_explain if name == "lime_explain" else methods  # LIME is imported when first run
+    calls, real = [], getattr(module, name)
 
     def recording(*args, **kwargs):
         calls.append({"args": args, **kwargs})
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(methods, name, recording)
+    monkeypatch.setattr(module, name, recording)
     return calls
 
 
@@ -204,6 +207,9 @@ def test_the_prediction_is_explained_by_default_and_a_class_out_of_range_is_a_cl
 
 
 def test_knobs_are_checked_against_their_ranges_and_names() -> None:
+    from helpers.lime_explain import OUTPUTS
+
+    assert methods.LIME_OUTPUTS == OUTPUTS
     assert check_knobs("smoothgrad", {"samples": 8}) == {"samples": 8, "noise_level": 0.4}
     with pytest.raises(ValueError, match="copies must be in 1..500, got 0"):
         check_knobs("smoothgrad", {"samples": 0})
@@ -306,3 +312,16 @@ def test_every_method_draws_on_the_panel(obs) -> None:
     for method in METHODS:
         explorer = explore(obs, method, threaded=False, **small.get(method, {}))
         assert explorer.result.request.method == method and bytes(explorer.figure.value).startswith(b"\x89PNG")
+
+
+def test_the_site_shows_the_explorers_picture_and_leaves_other_widgets_alone() -> None:
+    import nbformat
+
+    from helpers.bundle.site import WIDGET_VIEW, pictures_for_widgets
+
+    view = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+    explorer = nbformat.v4.new_output("execute_result", {WIDGET_VIEW: view, "image/png": "iVBO", "text/plain": "x"})
+    progress = nbformat.v4.new_output("display_data", {WIDGET_VIEW: view, "text/plain": "HBox(...)"})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("explore(obs)", outputs=[explorer, progress])])
+    pictures_for_widgets(nb)
+    assert set(explorer["data"]) == {"image/png", "text/plain"} and WIDGET_VIEW in progress["data"]

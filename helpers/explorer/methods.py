@@ -17,12 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter
 from torch import nn
 
 from helpers.filters import cnn_layer, filter_activation, filter_visualization
 from helpers.integrated_gradients import integrated_gradients
-from helpers.lime_explain import OUTPUTS, lime_explain
 from helpers.saliency import saliency
 from helpers.smoothgrad import noise_sigma, smoothgrad
 
@@ -31,6 +29,9 @@ from helpers.smoothgrad import noise_sigma, smoothgrad
 #: image blurred (keeps its colours, removes its detail), uniform noise (seeded, so redraws agree).
 BASELINES = ("black", "blurred", "uniform noise")
 BLUR_SIGMA = 10.0  # pixels of the 128 x 128 image
+#: :data:`helpers.lime_explain.OUTPUTS`, spelled out so that opening the explorer does not import lime (a
+#: second; a test checks they agree). LIME is imported when it is first run.
+LIME_OUTPUTS = ("logits", "probability")
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ def make_baseline(image: torch.Tensor, kind: str) -> torch.Tensor:
     if kind == "black":
         return torch.zeros_like(image)
     if kind == "blurred":
+        from scipy.ndimage import gaussian_filter
+
         blurred = gaussian_filter(image.detach().cpu().double().numpy(), (0, BLUR_SIGMA, BLUR_SIGMA), mode="reflect")
         return torch.from_numpy(blurred).to(image.dtype)
     if kind == "uniform noise":
@@ -158,6 +161,8 @@ def run_ig(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> S
 
 
 def run_lime(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
+    from helpers.lime_explain import lime_explain
+
     result = lime_explain(
         model,
         image[None],
@@ -234,7 +239,7 @@ METHODS: dict[str, Method] = {
                 Knob("num_segments", "segments", 200, 10, 400, 10),
                 Knob("num_features", "features", 11, 1, 40, 1),
                 Knob("min_weight", "min_weight", 0.05, 0.0, 0.5, 0.01),
-                Knob("output", "output", "logits", options=OUTPUTS),
+                Knob("output", "output", "logits", options=LIME_OUTPUTS),
             ),
             run_lime,
             lambda k: k["num_samples"] + 1,
