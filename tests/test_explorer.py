@@ -294,7 +294,7 @@ def test_the_panel_offers_validation_images_and_every_classes_and_follows_the_la
 
 def test_a_class_out_of_range_is_a_message_in_the_panel(obs) -> None:
     explorer = explore(obs, "saliency", target=42, threaded=False)
-    assert "class index 42 is out of range" in explorer.status.value and explorer.target.value is None
+    assert "class index 42 is out of range" in explorer.status.value and explorer.target.label == "the prediction"
     assert explorer.result is not None and explorer.figure.value  # the prediction is explained instead
 
 

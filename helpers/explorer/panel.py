@@ -29,6 +29,7 @@ from helpers.explorer.upload import UploadError, read_upload
 from helpers.observe import Observation
 
 VALIDATION, UPLOAD = "validation", "upload"
+PREDICTION = -1  # the class menu's first entry (a Dropdown shows None as no choice at all)
 
 
 def validation_folder(obs: Observation) -> Path | None:
@@ -46,7 +47,9 @@ def knob_widget(knob: Knob, value: object) -> widgets.Widget:
     if isinstance(knob.default, bool):
         return widgets.Checkbox(value=value, description=knob.label, indent=False)
     if knob.options:
-        return widgets.ToggleButtons(options=knob.options, value=value, description=knob.label, style=style)
+        return widgets.ToggleButtons(
+            options=knob.options, value=value, description=knob.label, style={**style, "button_width": "auto"}
+        )
     kind = widgets.IntSlider if isinstance(knob.default, int) else widgets.FloatSlider
     return kind(
         value=value, min=knob.low, max=knob.high, step=knob.step, description=knob.label, style=style, layout=layout
@@ -89,13 +92,14 @@ class Explorer:
             value=0, min=0, max=0, description="#", layout={"width": "150px", "display": "none"}
         )
         self.upload = widgets.FileUpload(accept=".jpg,.jpeg,.png,.webp", multiple=False, description="upload photo")
-        valid_target = target if self._target_ok(target) else None
         self.target = widgets.Dropdown(
-            options=[("the prediction", None)] + [(f"{i} {n}", i) for i, n in enumerate(CLASS_NAMES)],
-            value=valid_target,
+            options=[("the prediction", PREDICTION)] + [(f"{i} {n}", i) for i, n in enumerate(CLASS_NAMES)],
+            value=target if self._target_ok(target) and target is not None else PREDICTION,
             description="explain",
         )
-        self.method = widgets.ToggleButtons(options=[(m.title, key) for key, m in METHODS.items()], value=method)
+        self.method = widgets.ToggleButtons(
+            options=[(m.title, key) for key, m in METHODS.items()], value=method, style={"button_width": "auto"}
+        )
         values = {key: check_knobs(key, knobs if key == method else {}) for key in METHODS}
         self.knobs = {key: {k.name: knob_widget(k, values[key][k.name]) for k in m.knobs} for key, m in METHODS.items()}
         for key in ("activation", "visualization"):
@@ -152,7 +156,8 @@ class Explorer:
         """The setting the widgets show now."""
         method = self.method.value
         knobs = {name: control.value for name, control in self.knobs[method].items()}
-        return Request.make(self.image, self.label, method, knobs, self.target.value, self.notes)
+        target = None if self.target.value == PREDICTION else self.target.value
+        return Request.make(self.image, self.label, method, knobs, target, self.notes)
 
     def refresh(self) -> int:
         """Compute the setting shown now (superseding any pending one); returns its generation."""
@@ -244,7 +249,7 @@ class Explorer:
         self.prediction.value = f"<b>model:</b> {html.escape(top_classes(result.probabilities))}"
         self.progress.layout.visibility = "hidden"
         took = result.seconds if seconds is None else seconds
-        self._message(f"{METHODS[result.request.method].title}: drawn in {took:.1f} s")
+        self._message(f"{METHODS[result.request.method].title} of {result.request.label}: drawn in {took:.1f} s")
 
     def _fail(self, error: BaseException, generation: int) -> None:
         self.progress.layout.visibility = "hidden"
