@@ -17,9 +17,10 @@ from PIL import Image
 import helpers.explorer.methods as methods
 from helpers.data import FoodDataset, read_rgb
 from helpers.explorer import explore
+from helpers.explorer.live import HEADLESS_NOTE
 from helpers.explorer.methods import METHODS, check_knobs
 from helpers.explorer.scheduler import Latest, Superseded
-from helpers.explorer.session import HEADLESS_NOTE, Request, compute, explain_image
+from helpers.explorer.session import Request, compute, explain_image
 from helpers.explorer.upload import UploadError, read_upload
 from helpers.observe import Observation
 
@@ -325,3 +326,11 @@ def test_the_site_shows_the_explorers_picture_and_leaves_other_widgets_alone() -
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("explore(obs)", outputs=[explorer, progress])])
     pictures_for_widgets(nb)
     assert set(explorer["data"]) == {"image/png", "text/plain"} and WIDGET_VIEW in progress["data"]
+
+
+def test_lime_shows_its_progress_up_to_the_end(tiny_model, image) -> None:
+    seen = []
+    request = Request.make(image, "x", "lime", {"num_samples": 20, "num_segments": 20})
+    compute(tiny_model, request, progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) > 3 and seen[-1] == (21, 21)  # 20 samples and the image's own probability
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))

@@ -12,9 +12,7 @@ executed notebooks and the built site show.
 
 from __future__ import annotations
 
-import base64
 import html
-import time
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -22,9 +20,10 @@ import torch
 
 from helpers.classes import CLASS_NAMES
 from helpers.data import DataError, FoodDataset, find_split
+from helpers.explorer.live import Drawn, LivePanel
 from helpers.explorer.methods import METHODS, Knob, check_knobs
-from helpers.explorer.scheduler import Latest, Ticket
-from helpers.explorer.session import HEADLESS_NOTE, Request, Result, class_name, compute, top_classes
+from helpers.explorer.scheduler import Ticket
+from helpers.explorer.session import Request, Result, class_name, compute, top_classes
 from helpers.explorer.upload import UploadError, read_upload
 from helpers.observe import Observation
 
@@ -56,25 +55,27 @@ def knob_widget(knob: Knob, value: object) -> widgets.Widget:
     )
 
 
-class Explorer:
+class Explorer(LivePanel):
     """The panel. Build it with :func:`explore`; ``threaded=False`` computes in the caller's thread (tests)."""
 
     def __init__(
         self, obs: Observation, method: str, image: int, target: int | None, knobs: dict, threaded: bool = True
     ) -> None:
+        super().__init__(threaded)
         self.obs, self.model = obs, obs.model
         self.channels = layer_channels(obs.model)
         self.image, self.label, self.notes = obs.images[image].cpu(), self._observed_label(image), ()
         self.validation: FoodDataset | None = None
-        self.scheduler = Latest(self._work, self._deliver, self._fail, threaded)
         self._quiet = False  # while the panel sets its own widgets
-        self._progress_shown = 0.0
         self._build(method, image, target, knobs)
-        self.result = compute(self.model, self.request())
-        self.static_png = self.result.png(HEADLESS_NOTE)
-        self._show(self.result)
+        self.start()
         if not self._target_ok(target):
-            self._message(str(self._target_error(target)), error=True)
+            self.message(str(self._target_error(target)), error=True)
+
+    @property
+    def result(self) -> Result:
+        """What the figure shows now."""
+        return self.drawn.result
 
     # ---- widgets -----------------------------------------------------------------------------------
 
@@ -106,9 +107,6 @@ class Explorer:
             self._fit_filter(self.knobs[key])
         self.knob_box = widgets.HBox(list(self.knobs[method].values()), layout={"flex_flow": "row wrap"})
         self.prediction = widgets.HTML()
-        self.status = widgets.HTML()
-        self.progress = widgets.FloatProgress(min=0, max=1, layout={"width": "240px", "visibility": "hidden"})
-        self.figure = widgets.Image(format="png", layout={"max_width": "100%"})
         self.panel = widgets.VBox(
             [
                 widgets.HBox([self.source, self.index, self.upload]),
@@ -161,7 +159,7 @@ class Explorer:
 
     def refresh(self) -> int:
         """Compute the setting shown now (superseding any pending one); returns its generation."""
-        self._message("computing ... (the figure below still shows the previous setting)")
+        self.message("computing ... (the figure below still shows the previous setting)")
         return self.scheduler.submit(self.request())
 
     def _changed(self, _: object = None) -> None:
@@ -180,7 +178,7 @@ class Explorer:
         try:
             if choice == UPLOAD:
                 if not self.upload.value:
-                    self._message("choose a JPEG, PNG or WebP file with the upload button")
+                    self.message("choose a JPEG, PNG or WebP file with the upload button")
                     return
                 self._on_upload()
                 return
@@ -189,7 +187,7 @@ class Explorer:
             else:
                 self.image, self.label, self.notes = self.obs.images[choice].cpu(), self._observed_label(choice), ()
         except (DataError, IndexError, OSError) as err:
-            self._message(str(err), error=True)
+            self.message(str(err), error=True)
             return
         self.refresh()
 
@@ -213,7 +211,7 @@ class Explorer:
         try:
             photo = read_upload(file["name"], file["content"])
         except UploadError as err:
-            self._message(f"{err} The explorer still shows the previous image.", error=True)
+            self.message(f"{err} The explorer still shows the previous image.", error=True)
             return
         self.image, self.label = photo.image, f"your photo {photo.name}"
         size = f"{photo.format} {photo.original[0]} x {photo.original[1]}, resized to 128 x 128 as the course does"
@@ -224,49 +222,16 @@ class Explorer:
         self._quiet = False
         self.refresh()
 
-    # ---- the scheduler's side (runs in its thread when threaded) ----------------------------------
+    # ---- computing (in the scheduler's thread when threaded) ----------------------------------------
 
-    def _work(self, request: Request, ticket: Ticket) -> tuple[Result, bytes, float]:
-        started = time.perf_counter()
-        result = compute(self.model, request, ticket, self._on_progress)
-        ticket.check()
-        return result, result.png(), time.perf_counter() - started
+    def compute(self, request: Request, ticket: Ticket | None) -> Drawn:
+        result = compute(self.model, request, ticket, self.on_progress)
+        status = f"{METHODS[request.method].title} of {request.label}"
+        return Drawn(status, result.png, result)
 
-    def _on_progress(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if total > 1 and (now - self._progress_shown > 0.1 or done == total):
-            self._progress_shown = now
-            self.progress.layout.visibility = "visible"
-            self.progress.value = done / total
-
-    def _deliver(self, output: tuple[Result, bytes, float], generation: int) -> None:
-        result, png, seconds = output
-        self.result = result
-        self._show(result, png, seconds)
-
-    def _show(self, result: Result, png: bytes | None = None, seconds: float | None = None) -> None:
-        self.figure.value = png or result.png()
-        self.prediction.value = f"<b>model:</b> {html.escape(top_classes(result.probabilities))}"
-        self.progress.layout.visibility = "hidden"
-        took = result.seconds if seconds is None else seconds
-        self._message(f"{METHODS[result.request.method].title} of {result.request.label}: drawn in {took:.1f} s")
-
-    def _fail(self, error: BaseException, generation: int) -> None:
-        self.progress.layout.visibility = "hidden"
-        self._message(f"{error} (the figure below still shows the previous setting)", error=True)
-
-    def _message(self, text: str, error: bool = False) -> None:
-        colour = "#b00020" if error else "#444"
-        self.status.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
-
-    # ---- display ------------------------------------------------------------------------------------
-
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict:
-        """The widget for a front end; for a headless run, the first figure as a PNG and a line of text."""
-        bundle = dict(self.panel._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["image/png"] = base64.b64encode(self.static_png).decode("ascii")
-        bundle["text/plain"] = HEADLESS_NOTE
-        return bundle
+    def _show(self, drawn: Drawn) -> None:
+        super()._show(drawn)
+        self.prediction.value = f"<b>model:</b> {html.escape(top_classes(drawn.result.probabilities))}"
 
 
 def layer_channels(model: torch.nn.Module) -> list[int]:

@@ -21,12 +21,6 @@ from helpers.explorer.figure import draw, to_png
 from helpers.explorer.methods import METHODS, Shown, Watched, check_knobs
 from helpers.explorer.scheduler import Ticket
 
-#: The line under a figure that a notebook run without a widget front end shows.
-HEADLESS_NOTE = (
-    "This is the explorer's first setting. Run this notebook in JupyterLab, Notebook 7, VS Code or Colab "
-    "to turn the knobs, choose another image or upload your own photo."
-)
-
 
 @dataclass(frozen=True)
 class Request:
