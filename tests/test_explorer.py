@@ -291,6 +291,9 @@ def test_the_panel_offers_validation_images_and_every_classes_and_follows_the_la
     assert explorer.knobs["activation"]["filterid"].max == 3  # the tiny model's cnn[6]: 4 channels
     explorer.knobs["activation"]["cnnid"].value = 24  # its fourth stage: 8 channels
     assert explorer.knobs["activation"]["filterid"].max == 7
+    explorer.knobs["activation"]["filterid"].value = 7
+    explorer.knobs["activation"]["cnnid"].value = 6  # back to 4 channels: the filter id follows, no error
+    assert dict(explorer.result.request.knobs) == {"cnnid": 6, "filterid": 3} and "drawn in" in explorer.status.value
 
 
 def test_a_class_out_of_range_is_a_message_in_the_panel(obs) -> None:

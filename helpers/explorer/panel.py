@@ -124,11 +124,11 @@ class Explorer(LivePanel):
         self.upload.observe(self._on_upload, "value")
         self.method.observe(self._on_method, "value")
         self.target.observe(self._changed, "value")
+        for key in ("activation", "visualization"):  # first: the filter's range follows before a redraw
+            self.knobs[key]["cnnid"].observe(lambda _, c=self.knobs[key]: self._fit_filter(c), "value")
         for controls in self.knobs.values():
             for control in controls.values():
                 control.observe(self._changed, "value")
-        for key in ("activation", "visualization"):
-            self.knobs[key]["cnnid"].observe(lambda _, c=self.knobs[key]: self._fit_filter(c), "value")
 
     def _fit_filter(self, controls: dict) -> None:
         """The filter slider's range follows the chosen layer's channel count."""

@@ -68,7 +68,7 @@ def question_figure(bert, values: dict) -> Drawn:
     said = f"answer: {answer!r}" if answer is not None else "answer: none (this model has no trained QA head)"
 
     def draw(footnote: str) -> bytes:
-        side = min(13.0, max(6.0, 0.26 * len(tokens) + 2))
+        side = min(13.0, max(7.0, 0.26 * len(tokens) + 2))  # at least 850 pixels wide
         fig = Figure(figsize=(side + 1.5, side + 0.6), layout="constrained")
         plot_attention(maps, tokens, layer, head, ax=fig.subplots())
         fig.suptitle(f"Q: {question}\n{said}", fontsize=10)
