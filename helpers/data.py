@@ -24,6 +24,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -56,16 +57,19 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def read_rgb(path: Path, size: int = IMAGE_SIZE) -> np.ndarray:
+def read_rgb(path: Path | BinaryIO, size: int = IMAGE_SIZE, name: str | None = None) -> np.ndarray:
     """One image as size x size x 3 uint8 (EXIF rotation applied, then a bilinear resize like torchvision's
-    Resize on PIL images). Raises DataError naming the file when it cannot be decoded."""
+    Resize on PIL images). Raises DataError naming the file when it cannot be decoded.
+
+    ``path`` may also be an open binary file (an uploaded photo); ``name`` is what messages then call it.
+    """
     try:
         with Image.open(path) as img:
             img.load()  # decode now, so truncated files fail here with their name
             upright = ImageOps.exif_transpose(img)
             return np.asarray(_to_rgb(upright).resize((size, size), Image.BILINEAR))
     except Exception as err:  # noqa: BLE001 - a damaged file can make a decoder raise almost anything
-        raise DataError(f"cannot read image {path}: {type(err).__name__}: {err}") from err
+        raise DataError(f"cannot read image {name or path}: {type(err).__name__}: {err}") from err
 
 
 def find_split(root: Path, split: str, depth: int = 3) -> Path | None:

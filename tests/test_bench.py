@@ -98,3 +98,15 @@ def test_table_sorts_targets_by_verdict(capsys: pytest.CaptureFixture[str]) -> N
     assert bench.print_table(rows[:1], limit=20.0, tie=0.02)["missed"] == ["close: 50% of the limit (target >= 90%)"]
     table = capsys.readouterr().out
     assert re.search(r"^close\s+w\s+1\.00\s+10\.0\s+2\.00\s+2\.00x\s+0\.99\s+0\.99x\s+100%$", table, re.M)
+
+
+def test_the_explorer_benchmark_times_the_explorers_own_settings(tiny_model) -> None:
+    import math
+
+    from helpers.bundle import explorer_bench
+    from helpers.explorer.methods import check_knobs
+
+    for _, method, knobs, _ in explorer_bench.SETTINGS:
+        check_knobs(method, knobs)  # raises on a knob the explorer does not have
+    seconds = explorer_bench.redraw_seconds(tiny_model, torch.rand(3, 128, 128), "saliency", {}, repeats=2)
+    assert seconds > 0 and math.isfinite(seconds)

@@ -39,6 +39,7 @@ from helpers.bundle.site import Outcome, build_site
 from helpers.questions import questions
 
 from conftest import CHROMIUM, CHROMIUM_ARGS
+from explorer_page import nudge_slider, read_panel, upload, wait_for_change, wait_for_figure, wait_for_status
 from jupyter_lab import LAB_SETTINGS_DIR, QUIET_FLAGS, LabServer, prepare_notebooks
 
 VIEWPORT = {"width": 1440, "height": 900}
@@ -360,8 +361,64 @@ def test_notebook_runs_in_jupyterlab(name: str, lab: LabServer, browser) -> None
         }
         (folder / "report.json").write_text(json.dumps(report, indent=1))
         problems += check_orientation(state) if name == "00_observe" else []
+        problems += check_explorer_shown(page, name, state)
         assert not problems, f"{name} in JupyterLab:\n" + "\n".join(problems)
         assert not outside, f"{name}: the page reached outside the lab server: {outside[:5]}"
+    finally:
+        context.close()
+        lab.shutdown_kernels()
+
+
+def check_explorer_shown(page, name: str, state: dict) -> list[str]:
+    """A lesson that opens an explorer (``helpers.explorer``) shows its panel with a figure drawn."""
+    if not any("explore" in c["source"] and "import" in c["source"] for c in state["cells"] if c["type"] == "code"):
+        return []
+    shown = read_panel(page)
+    return [] if shown and shown["width"] >= 800 else [f"{name}: the explorer's panel shows no figure ({shown})"]
+
+
+EXPLORER_CELL = """from helpers.explorer import explore
+from helpers.observe import load_observation
+obs = load_observation(device="cpu", verbose=False)
+explore(obs, "smoothgrad", image=0, samples=4)"""
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_explorer_turns_its_knobs_and_takes_uploads_in_jupyterlab(lab: LabServer, browser, tmp_path: Path) -> None:
+    """In the lab of the lesson tests: a slider redraws the figure, a PNG from disk is explained, a broken
+    upload gives a message and the panel still redraws on the next slider move."""
+    import nbformat
+    import numpy as np
+    from PIL import Image
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXPLORER_CELL)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, lab.root / "notebooks" / "explorer_check.ipynb")
+    photo, broken = tmp_path / "my dinner.png", tmp_path / "broken.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (150, 200, 3), dtype=np.uint8)).save(photo)
+    broken.write_bytes(b"this is not a PNG")
+    folder = SHOTS / "explorer"
+    folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        open_notebook(page, lab, "explorer_check")
+        run_all_cells(page)
+        first = wait_for_figure(page)
+        assert first["width"] >= 800 and "SmoothGrad of observed #0" in first["status"], first
+        nudge_slider(page, "noise level")
+        moved = wait_for_change(page, first, "SmoothGrad of observed #0")
+        page.screenshot(path=str(folder / "slider.png"))
+        upload(page, photo)
+        mine = wait_for_change(page, moved, "SmoothGrad of your photo my dinner.png")
+        page.screenshot(path=str(folder / "upload.png"))
+        upload(page, broken)
+        wait_for_status(page, "broken.png is not an image that can be read")
+        page.screenshot(path=str(folder / "bad_upload.png"))
+        nudge_slider(page, "noise level")
+        after = wait_for_change(page, mine, "SmoothGrad of your photo my dinner.png")
+        assert "not an image" not in after["status"], after
     finally:
         context.close()
         lab.shutdown_kernels()

@@ -482,4 +482,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--batch-size", type=int, default=None, help=f"our batch size; default per device type: {DEFAULT_BATCH_SIZE}"
     )
     p.add_argument("--checkpoint", default=None, help="checkpoint to time; default: the embedded one")
-    p.set_defaults(func=lambda args: run(args.quick, args.device, args.batch_size, args.checkpoint))
+    p.add_argument(
+        "--explorer", action="store_true", help="time the explorer's redraws instead (helpers.bundle.explorer_bench)"
+    )
+    p.set_defaults(func=_cli)
+
+
+def _cli(args: argparse.Namespace) -> int:
+    if args.explorer:
+        from helpers.bundle import explorer_bench
+
+        return explorer_bench.run(args.quick, args.checkpoint)
+    return run(args.quick, args.device, args.batch_size, args.checkpoint)

@@ -52,6 +52,7 @@ USED = {
     "checkpoint": re.compile(r"^checkpoint:\s+(.+)$"),
     "language model": re.compile(r"^(?:Using the (.+?)\.|OFFLINE FALLBACK: (.+))$"),
 }
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 ANSWER_CALL = re.compile(r"^\s*answer\(\s*(\d+)\s*,", re.MULTILINE)
 
 #: nbconvert's "lab" page without the scripts it would fetch from CDNs (require.js, MathJax, mermaid, the
@@ -354,12 +355,23 @@ def sidebar(lessons: Sequence[Lesson], i: int) -> str:
     )
 
 
+def pictures_for_widgets(nb: Any) -> None:
+    """A widget output that carries a picture of itself (the explorer's first figure) shows the picture: the
+    site loads no widget code, so the widget view would be an empty box."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and "image/png" in data:
+                del data[WIDGET_VIEW]
+
+
 def render_lesson(nb: Any, lessons: Sequence[Lesson], i: int, out: Path) -> Path:
     """Write lesson ``i``'s page (``<stem>.html``) with its navigation; record its headings."""
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     lesson = lessons[i]
+    pictures_for_widgets(nb)
     nb.metadata["title"] = f"{lesson.title} · hw9-xai"
     exporter = HTMLExporter(
         embed_images=True,

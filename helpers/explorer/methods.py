@@ -1,0 +1,281 @@
+"""The explorer's methods: each knob a student can turn, and the call to the lesson library it makes.
+
+One image at a time: every method here calls the same function the lessons call (no second
+implementation) on a batch of one, and returns a :class:`Shown`: the pictures and lines the figure
+draws. The knobs are the homework's: saliency's normalization (question 13's subject), SmoothGrad's
+noise level and copies, integrated gradients' steps and baseline, LIME's samples, segments, features,
+min_weight and output, and the layer and filter of filter explanation.
+
+The model is called through :class:`Watched`, which counts the images it is shown (the progress bar)
+and asks the scheduler's ticket at every call whether the computation is still wanted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from helpers.filters import cnn_layer, filter_activation, filter_visualization
+from helpers.integrated_gradients import integrated_gradients
+from helpers.saliency import saliency
+from helpers.smoothgrad import noise_sigma, smoothgrad
+
+#: Integrated gradients' baselines (Sturmfels, Lundberg & Lee 2020, "Visualizing the Impact of Feature
+#: Attribution Baselines", Distill, doi:10.23915/distill.00022): black (the paper's and the course's), the
+#: image blurred (keeps its colours, removes its detail), uniform noise (seeded, so redraws agree).
+BASELINES = ("black", "blurred", "uniform noise")
+BLUR_SIGMA = 10.0  # pixels of the 128 x 128 image
+#: :data:`helpers.lime_explain.OUTPUTS`, spelled out so that opening the explorer does not import lime (a
+#: second; a test checks they agree). LIME is imported when it is first run.
+LIME_OUTPUTS = ("logits", "probability")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One control: a number in ``low..high`` (``step``), a choice among ``options`` or a switch (bool)."""
+
+    name: str  # the keyword of the method's function
+    label: str
+    default: object
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    options: tuple = ()
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One panel of the figure: an RGB image H x W x 3 or a map H x W (with its colour scale)."""
+
+    title: str
+    pixels: np.ndarray
+    cmap: str | None = None
+    limits: tuple[float, float] | None = None
+    colorbar: str = ""  # the colorbar's label (maps only)
+
+
+@dataclass
+class Shown:
+    """What one method's result draws: pictures after the input image, and lines of numbers below."""
+
+    title: str
+    pictures: list[Picture]
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Method:
+    key: str
+    title: str
+    knobs: tuple[Knob, ...]
+    run: Callable[[nn.Module, torch.Tensor, int, dict], Shown]
+    work: Callable[[dict], int]  # images the model is shown (the progress bar's length)
+
+
+class Watched(nn.Module):
+    """``model`` with a callback before each call (number of images); ``cnn`` passes through for filters."""
+
+    def __init__(self, model: nn.Module, seen: Callable[[int], None]) -> None:
+        super().__init__()
+        self.inner, self.seen = model, seen
+
+    @property
+    def cnn(self) -> nn.Module:
+        return self.inner.cnn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.seen(len(x))
+        return self.inner(x)
+
+
+def _map(maps: torch.Tensor) -> np.ndarray:
+    return maps[0].detach().float().cpu().numpy()
+
+
+def _rgb(images: torch.Tensor) -> np.ndarray:
+    return images[0].detach().float().cpu().permute(1, 2, 0).clamp(0, 1).numpy()
+
+
+def run_saliency(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
+    maps = saliency(model, image[None], target, normalize=knobs["normalize"])
+    m = _map(maps)
+    scale = "each map scaled to [0, 1]" if knobs["normalize"] else f"raw values, max {m.max():.2e}"
+    return Shown(
+        f"Saliency ({scale})",
+        [Picture("saliency", m, "hot", (0.0, 1.0) if knobs["normalize"] else None, "|d loss / d pixel|")],
+        [f"largest gradient {m.max():.3g}, mean {m.mean():.3g}" + ("" if knobs["normalize"] else " (not scaled)")],
+    )
+
+
+def run_smoothgrad(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
+    samples, level = knobs["samples"], knobs["noise_level"]
+    maps = smoothgrad(model, image[None], target, samples=samples, noise_level=level, progress=False)
+    generator = torch.Generator().manual_seed(0)
+    sigma = float(noise_sigma(image[None], level)[0])
+    noisy = (image + sigma * torch.randn(image.shape, generator=generator)).clamp(0, 1)
+    return Shown(
+        f"SmoothGrad ({samples} noisy copies, noise level {level:g})",
+        [
+            Picture(f"one noisy copy (std {sigma:.2f})", _rgb(noisy[None])),
+            Picture("SmoothGrad", _map(maps), "hot", (0.0, 1.0), "mean |d loss / d pixel|, scaled"),
+        ],
+        [f"noise standard deviation {sigma:.3f} = noise level {level:g} x the image's value range"],
+    )
+
+
+def make_baseline(image: torch.Tensor, kind: str) -> torch.Tensor:
+    """Baseline 3 x H x W for ``image`` (3 x H x W in [0, 1]): see :data:`BASELINES`."""
+    if kind == "black":
+        return torch.zeros_like(image)
+    if kind == "blurred":
+        from scipy.ndimage import gaussian_filter
+
+        blurred = gaussian_filter(image.detach().cpu().double().numpy(), (0, BLUR_SIGMA, BLUR_SIGMA), mode="reflect")
+        return torch.from_numpy(blurred).to(image.dtype)
+    if kind == "uniform noise":
+        return torch.rand(image.shape, generator=torch.Generator().manual_seed(0)).to(image.dtype)
+    raise ValueError(f"baseline must be one of {BASELINES}, got {kind!r}")
+
+
+def run_ig(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
+    steps, kind = knobs["steps"], knobs["baseline"]
+    base = make_baseline(image, kind)
+    result = integrated_gradients(model, image[None], target, steps=steps, baseline=base[None])
+    total = float(result.attributions.sum())
+    gap, error = float(result.score_gap[0]), float(result.completeness_error[0])
+    return Shown(
+        f"Integrated gradients ({steps} steps, {kind} baseline)",
+        [
+            Picture(f"baseline ({kind})", _rgb(base[None])),
+            Picture("integrated gradients", _map(result.maps), "hot", (0.0, 1.0), "|attribution|, scaled"),
+        ],
+        [
+            f"completeness: attributions sum to {total:.3f}; score change F(image) - F(baseline) = {gap:.3f}; "
+            f"error {error:+.3f} ({float(result.relative_error[0]):.1%} of the change)"
+        ],
+    )
+
+
+def run_lime(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
+    from helpers.lime_explain import lime_explain
+
+    result = lime_explain(
+        model,
+        image[None],
+        target,
+        num_samples=knobs["num_samples"],
+        num_segments=knobs["num_segments"],
+        num_features=knobs["num_features"],
+        min_weight=knobs["min_weight"],
+        output=knobs["output"],
+        progress=False,
+    )
+    weights = _map(result.maps)
+    reach = max(float(np.abs(weights).max()), 1e-12)
+    return Shown(
+        f"LIME ({knobs['num_samples']} samples, ~{knobs['num_segments']} segments, explains the {knobs['output']})",
+        [
+            Picture("drawn regions (green for, red against)", result.overlays[0]),
+            Picture("every superpixel's weight", weights, "RdYlGn", (-reach, reach), f"weight ({knobs['output']})"),
+        ],
+        [line.strip() for line in result.describe(0).splitlines()[1:]] + [f"{len(result.weights[0])} superpixels"],
+    )
+
+
+def run_activation(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
+    cnnid, filterid = knobs["cnnid"], knobs["filterid"]
+    activation = _map(filter_activation(model, image[None], cnnid, filterid))
+    layer = cnn_layer(model, cnnid)
+    return Shown(
+        f"Filter {filterid} of model.cnn[{cnnid}] ({type(layer).__name__}): where it fires",
+        [Picture(f"activation {activation.shape[0]} x {activation.shape[1]}", activation, "hot", None, "activation")],
+        [f"model.cnn[{cnnid}] = {layer}; activation from {activation.min():.3g} to {activation.max():.3g}"],
+    )
+
+
+def run_visualization(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
+    cnnid, filterid, iterations = knobs["cnnid"], knobs["filterid"], knobs["iterations"]
+    changed = filter_visualization(model, image[None], cnnid, filterid, iterations=iterations, progress=False)
+    before = float(filter_activation(model, image[None], cnnid, filterid).sum())
+    after = float(filter_activation(model, changed, cnnid, filterid).sum())
+    return Shown(
+        f"Filter {filterid} of model.cnn[{cnnid}]: the image changed to excite it ({iterations} steps)",
+        [Picture("visualization", _rgb(changed))],
+        [f"summed activation {before:.3g} before, {after:.3g} after the gradient ascent (Adam, lr 0.1, clipped)"],
+    )
+
+
+def _layer_knobs(extra: tuple[Knob, ...] = ()) -> tuple[Knob, ...]:
+    return (Knob("cnnid", "layer cnnid", 6, 0, 37, 1), Knob("filterid", "filter id", 0, 0, 63, 1), *extra)
+
+
+METHODS: dict[str, Method] = {
+    m.key: m
+    for m in (
+        Method("saliency", "Saliency", (Knob("normalize", "normalize", True),), run_saliency, lambda k: 1),
+        Method(
+            "smoothgrad",
+            "SmoothGrad",
+            (Knob("noise_level", "noise level", 0.4, 0.0, 1.0, 0.05), Knob("samples", "copies", 50, 1, 500, 1)),
+            run_smoothgrad,
+            lambda k: k["samples"],
+        ),
+        Method(
+            "ig",
+            "Integrated gradients",
+            (Knob("steps", "steps", 10, 1, 256, 1), Knob("baseline", "baseline", "black", options=BASELINES)),
+            run_ig,
+            lambda k: k["steps"] + 1,
+        ),
+        Method(
+            "lime",
+            "LIME",
+            (
+                Knob("num_samples", "samples", 1000, 10, 5000, 10),
+                Knob("num_segments", "segments", 200, 10, 400, 10),
+                Knob("num_features", "features", 11, 1, 40, 1),
+                Knob("min_weight", "min_weight", 0.05, 0.0, 0.5, 0.01),
+                Knob("output", "output", "logits", options=LIME_OUTPUTS),
+            ),
+            run_lime,
+            lambda k: k["num_samples"] + 1,
+        ),
+        Method("activation", "Filter activation", _layer_knobs(), run_activation, lambda k: 1),
+        Method(
+            "visualization",
+            "Filter visualization",
+            _layer_knobs((Knob("iterations", "iterations", 100, 0, 300, 5),)),
+            run_visualization,
+            lambda k: k["iterations"] + 2,
+        ),
+    )
+}
+
+
+def defaults(method: str) -> dict:
+    """The knobs of ``method`` at their defaults."""
+    return {k.name: k.default for k in METHODS[method].knobs}
+
+
+def check_knobs(method: str, knobs: dict) -> dict:
+    """``knobs`` completed with defaults and checked against their ranges; ValueError names a bad one."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    unknown = sorted(set(knobs) - {k.name for k in METHODS[method].knobs})
+    if unknown:
+        raise ValueError(
+            f"{METHODS[method].title} has no knob {', '.join(unknown)}; its knobs: "
+            f"{', '.join(k.name for k in METHODS[method].knobs)}"
+        )
+    out = {**defaults(method), **knobs}
+    for knob in METHODS[method].knobs:
+        value = out[knob.name]
+        if knob.options and value not in knob.options:
+            raise ValueError(f"{knob.label} must be one of {', '.join(map(str, knob.options))}, got {value!r}")
+        if knob.low is not None and not knob.low <= value <= knob.high:
+            raise ValueError(f"{knob.label} must be in {knob.low:g}..{knob.high:g}, got {value!r}")
+    return out

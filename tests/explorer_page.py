@@ -1,0 +1,69 @@
+"""Driving the explorer's panel (``helpers.explorer``) in JupyterLab through Playwright, as a student would:
+read its figure and status, move a slider with the keyboard, upload a file from disk."""
+
+from __future__ import annotations
+
+PANEL = ".jp-OutputArea-output .hw9-explorer"
+FIGURE = f"{PANEL} img"
+
+#: The figure's image source (a new blob URL each time the figure is redrawn) and the status line.
+READ_JS = """(panel) => { const p = document.querySelectorAll(panel)[0];
+  if (!p) return null;
+  const img = p.querySelector('img');
+  const status = Array.from(p.querySelectorAll('.widget-html-content')).map(e => e.innerText);
+  return {src: img ? img.getAttribute('src') : null, width: img ? img.naturalWidth : 0, status: status.join(' | ')};
+}"""
+
+
+def read_panel(page) -> dict | None:
+    """``{"src", "width", "status"}`` of the first explorer panel on the page (None when there is none)."""
+    return page.evaluate(READ_JS, PANEL)
+
+
+def wait_for_figure(page, timeout: float = 120.0) -> dict:
+    """Wait until the panel shows a loaded figure; return what it shows."""
+    page.wait_for_function(
+        "(sel) => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }",
+        arg=FIGURE,
+        timeout=timeout * 1000,
+    )
+    return read_panel(page)
+
+
+def wait_for_change(page, before: dict, expected: str, timeout: float = 60.0) -> dict:
+    """Wait until the status line contains ``expected`` and the figure is not ``before``'s; return the panel."""
+    page.wait_for_function(
+        """([panel, src, expected]) => { const p = document.querySelector(panel);
+          const img = p && p.querySelector('img');
+          return img && img.complete && img.naturalWidth > 0 && img.getAttribute('src') !== src
+            && p.innerText.includes(expected); }""",
+        arg=[PANEL, before["src"], expected],
+        timeout=timeout * 1000,
+    )
+    return read_panel(page)
+
+
+def wait_for_status(page, expected: str, timeout: float = 60.0) -> dict:
+    """Wait until the panel's text contains ``expected``."""
+    page.wait_for_function(
+        "([panel, expected]) => { const p = document.querySelector(panel);"
+        " return p && p.innerText.includes(expected); }",
+        arg=[PANEL, expected],
+        timeout=timeout * 1000,
+    )
+    return read_panel(page)
+
+
+def nudge_slider(page, label: str, presses: int = 1) -> None:
+    """Move the slider labelled ``label`` by ``presses`` steps to the right (keyboard, as noUiSlider allows)."""
+    handle = page.locator(f"{PANEL} .widget-slider", has_text=label).locator(".noUi-handle")
+    handle.focus()
+    for _ in range(presses):
+        handle.press("ArrowRight")
+
+
+def upload(page, path) -> None:
+    """Click the panel's upload button and choose ``path`` in the file chooser that opens."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(f"{PANEL} .widget-upload").click()
+    chooser.value.set_files(str(path))
