@@ -296,6 +296,12 @@ def test_the_panel_offers_validation_images_and_every_classes_and_follows_the_la
     assert dict(explorer.result.request.knobs) == {"cnnid": 6, "filterid": 3} and "drawn in" in explorer.status.value
 
 
+def test_an_image_the_data_lack_starts_the_explorer_on_the_first_and_says_so(obs, capsys) -> None:
+    explorer = explore(obs, "saliency", image=9, threaded=False)  # a lesson's image, on three photos
+    assert "There is no observed image #9 (these data have 3): starting on #0." in capsys.readouterr().out
+    assert torch.equal(explorer.image, obs.images[0].cpu())
+
+
 def test_a_class_out_of_range_is_a_message_in_the_panel(obs) -> None:
     explorer = explore(obs, "saliency", target=42, threaded=False)
     assert "class index 42 is out of range" in explorer.status.value and explorer.target.label == "the prediction"

@@ -265,7 +265,8 @@ def explore(
         obs: what :func:`helpers.observe.load_observation` returned (the images and the model).
         method: the method shown first: ``"saliency"``, ``"smoothgrad"``, ``"ig"``, ``"lime"``,
             ``"activation"`` or ``"visualization"``.
-        image: the observed image shown first (#0 .. #9).
+        image: the observed image shown first (#0 .. #9); with fewer observed images (a few photos of your
+            own), one that is not there starts the explorer on #0 and says so.
         target: the class to explain first; None = the model's prediction.
         threaded: compute changes in a background thread (the newest setting wins); False for tests.
         knobs: the first method's starting knobs, e.g. ``samples=50``, ``steps=64``, ``baseline="blurred"``.
@@ -276,5 +277,7 @@ def explore(
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if not 0 <= image < len(obs.images):
-        raise ValueError(f"image must be 0..{len(obs.images) - 1} (the observed images), got {image!r}")
+        # The lessons open it on their question's image; data with fewer images has no such image.
+        print(f"There is no observed image #{image} (these data have {len(obs.images)}): starting on #0.")
+        image = 0
     return Explorer(obs, method, image, target, check_knobs(method, knobs), threaded)
