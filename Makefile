@@ -4,20 +4,26 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TORCH  := 2.13.0# the CPU build that lies on this machine's disk (pip finds it through PIP_FIND_LINKS)
 
-.PHONY: help venv run test test-fast test-setup lab data train evaluate bench grade release lint clean
+.PHONY: help venv lock run test test-fast test-gpu test-setup lab data train evaluate bench grade release lint clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# The locked set: exact versions, each file checked against its hash; the bundle itself from the checkout.
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-venv: $(STAMP)  ## create .venv and install the bundle
+venv: $(STAMP)  ## create .venv and install the locked set (requirements.txt) and the bundle
+
+lock: venv  ## refresh requirements.txt, the locked set, from pyproject.toml's ranges (uv, newest versions, hashes)
+	echo "torch==$(TORCH)" | $(PY) -m uv pip compile pyproject.toml - --extra dev --upgrade --generate-hashes \
+	  --python-version 3.11 $(addprefix --find-links ,$(PIP_FIND_LINKS)) --custom-compile-command "make lock" \
+	  --quiet -o requirements.txt
 
 run: venv  ## execute every notebook headless on the embedded default into build/
 	$(PY) -m helpers run
@@ -31,6 +37,9 @@ test: test-setup lint  ## run the whole test suite (after the lint and format ch
 
 test-fast: venv  ## unit tests only, while developing (no notebook runs, browser or trained-model checks)
 	$(PY) -m pytest -q -m "not slow and not browser" --durations=10
+
+test-gpu: venv  ## on a CUDA machine: every lesson on GPU and CPU (papermill, nbval), evidence and key compared, times
+	$(PY) tests/gpu_check.py $(ARGS)
 
 lab: venv  ## open JupyterLab on the notebooks at 00_observe (no news pop-up, no update check, figures inline)
 	MPLBACKEND=module://matplotlib_inline.backend_inline $(VENV)/bin/jupyter lab --LabApp.app_settings_dir="$(CURDIR)/helpers/bundle/lab_settings" --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate notebooks/00_observe.ipynb

@@ -1,9 +1,10 @@
-"""Driving the explorer's panel (``helpers.explorer``) in JupyterLab through Playwright, as a student would:
-read its figure and status, move a slider with the keyboard, upload a file from disk."""
+"""Driving the explorer's panel (``helpers.explorer``) through Playwright, as a student would, in JupyterLab
+(ipywidgets 8) or classic Notebook (ipywidgets 7): read its figure and status, move a slider with the
+keyboard, upload a file from disk."""
 
 from __future__ import annotations
 
-PANEL = ".jp-OutputArea-output .hw9-explorer"
+PANEL = ".hw9-explorer"
 FIGURE = f"{PANEL} img"
 
 #: The figure's image source (a new blob URL each time the figure is redrawn) and the status line.
@@ -56,7 +57,8 @@ def wait_for_status(page, expected: str, timeout: float = 60.0) -> dict:
 
 def nudge_slider(page, label: str, presses: int = 1) -> None:
     """Move the slider labelled ``label`` by ``presses`` steps to the right (keyboard, as noUiSlider allows)."""
-    handle = page.locator(f"{PANEL} .widget-slider", has_text=label).locator(".noUi-handle")
+    # ipywidgets 8 draws sliders with noUiSlider, 7 with jQuery UI; both move by one step per arrow key.
+    handle = page.locator(f"{PANEL} .widget-slider", has_text=label).locator(".noUi-handle, .ui-slider-handle")
     handle.focus()
     for _ in range(presses):
         handle.press("ArrowRight")
@@ -67,3 +69,10 @@ def upload(page, path) -> None:
     with page.expect_file_chooser() as chooser:
         page.locator(f"{PANEL} .widget-upload").click()
     chooser.value.set_files(str(path))
+
+
+#: A notebook cell that opens the CNN explorer on observed image #0 (SmoothGrad with few copies: quick).
+EXPLORER_CELL = """from helpers.explorer import explore
+from helpers.observe import load_observation
+obs = load_observation(device="cpu", verbose=False)
+explore(obs, "smoothgrad", image=0, samples=4)"""

@@ -1,4 +1,5 @@
-"""A private JupyterLab on a temporary copy of the notebooks (what the browser test drives).
+"""A private JupyterLab on a temporary copy of the notebooks (what the browser test drives), and a classic
+Notebook 6.5 server of another environment (Colab's front end's closest relative).
 
 ``prepare_notebooks`` writes copies of the lesson notebooks with a profile's parameters injected
 (papermill's ``injected-parameters`` cell, as ``python -m helpers run`` would inject them), so running
@@ -126,10 +127,9 @@ class LabServer:
         env.pop("JUPYTER_TOKEN", None)
         return env
 
-    def start(self) -> LabServer:
-        """Start the server and wait until ``/api/status`` answers; raise with the log tail if it does not."""
-        env = self._write_config()
-        command = [
+    def command(self) -> list[str]:
+        """The server's command line."""
+        return [
             sys.executable,
             "-m",
             "jupyterlab",
@@ -145,6 +145,11 @@ class LabServer:
             f"--LabApp.app_settings_dir={LAB_SETTINGS_DIR}",
             *QUIET_FLAGS,
         ]
+
+    def start(self) -> LabServer:
+        """Start the server and wait until ``/api/status`` answers; raise with the log tail if it does not."""
+        env = self._write_config()
+        command = self.command()
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # CI containers run as root; the server is bound to loopback
         self.state.mkdir(parents=True, exist_ok=True)
@@ -165,7 +170,7 @@ class LabServer:
         self.stop()
         tail = self.log.read_text(errors="replace")[-3000:]
         why = f"exited with code {code}" if code is not None else f"did not answer in {self.startup_timeout:.0f} s"
-        raise RuntimeError(f"JupyterLab on {self.url} {why}; its log ({self.log}) ends:\n{tail}")
+        raise RuntimeError(f"{type(self).__name__} on {self.url} {why}; its log ({self.log}) ends:\n{tail}")
 
     def api(self, endpoint: str, method: str = "GET") -> object:
         """Call the server's REST API (``/api/<endpoint>``) and return the decoded JSON (None if empty)."""
@@ -209,3 +214,33 @@ class LabServer:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class ClassicNotebookServer(LabServer):
+    """Classic Notebook (6.5, Colab's own front end's closest relative) of another environment's ``python``
+    serving ``root``, token off, its kernels that environment's own (the bundle installed there, not the
+    checkout on ``PYTHONPATH``); widgetsnbextension is enabled by its install, as in Colab."""
+
+    def __init__(self, root: Path, python: Path, variables: dict[str, str], startup_timeout: float = 120.0) -> None:
+        super().__init__(root, startup_timeout=startup_timeout)
+        self.python, self.variables = Path(python), variables
+
+    def _write_config(self) -> dict[str, str]:
+        env = {**super()._write_config(), **self.variables}
+        env.pop("PYTHONPATH", None)
+        return env
+
+    def command(self) -> list[str]:
+        return [
+            str(self.python),
+            "-m",
+            "notebook",
+            "--no-browser",
+            f"--port={self.port}",
+            "--NotebookApp.port_retries=0",
+            "--NotebookApp.ip=127.0.0.1",
+            "--NotebookApp.token=",
+            "--NotebookApp.password=",
+            "--NotebookApp.disable_check_xsrf=True",
+            f"--NotebookApp.notebook_dir={self.root}",
+        ]

@@ -38,8 +38,15 @@ from helpers.bundle.run import KERNEL_ENV
 from helpers.bundle.site import Outcome, build_site
 from helpers.questions import questions
 
-from conftest import CHROMIUM, CHROMIUM_ARGS
-from explorer_page import nudge_slider, read_panel, upload, wait_for_change, wait_for_figure, wait_for_status
+from explorer_page import (
+    EXPLORER_CELL,
+    nudge_slider,
+    read_panel,
+    upload,
+    wait_for_change,
+    wait_for_figure,
+    wait_for_status,
+)
 from jupyter_lab import LAB_SETTINGS_DIR, QUIET_FLAGS, LabServer, prepare_notebooks
 
 VIEWPORT = {"width": 1440, "height": 900}
@@ -96,23 +103,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     prepare_notebooks(root, NOTEBOOKS, profile="quick")
     with LabServer(root) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} not found: run `make test-setup` (installs Debian's chromium) "
-            "or point HW9_CHROMIUM at a Chromium binary."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_notebook(page, lab: LabServer, name: str) -> None:
@@ -375,12 +365,6 @@ def check_explorer_shown(page, name: str, state: dict) -> list[str]:
         return []
     shown = read_panel(page)
     return [] if shown and shown["width"] >= 800 else [f"{name}: the explorer's panel shows no figure ({shown})"]
-
-
-EXPLORER_CELL = """from helpers.explorer import explore
-from helpers.observe import load_observation
-obs = load_observation(device="cpu", verbose=False)
-explore(obs, "smoothgrad", image=0, samples=4)"""
 
 
 @pytest.mark.slow

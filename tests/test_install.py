@@ -1,5 +1,5 @@
-"""The bundle outside a checkout: the wheel, the installed layout, the notebooks' setup cell, the Colab links,
-and (slow) a lesson opened alone in a Colab-like environment that installs the bundle from its wheel."""
+"""The bundle outside a checkout: the wheel, the installed layout, the notebooks' setup cell, the Colab links.
+(A lesson opened alone in Colab's runtime, installing the bundle from its wheel: test_student_environments.)"""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -23,9 +21,6 @@ from helpers import paths
 from helpers.bundle import colab, site, wheel
 from helpers.bundle.run import notebooks
 from helpers.bundle.site import Lesson
-
-from conftest import report_time
-from fresh_install import ABSENT, FreshEnv, make_env
 
 PYPROJECT = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())
 
@@ -201,56 +196,3 @@ def test_colab_links_follow_the_one_repository_setting(monkeypatch: pytest.Monke
     ]
     release = f"https://github.com/someone/hw9-xai/releases/download/v{helpers.__version__}/"
     assert f'os.environ.get("HW9_WHEEL", "{release}{colab.wheel_name()}")' in colab.setup_cell()
-
-
-# ---------------------------------------------------------------------------------------------------
-# A lesson opened alone in a Colab-like environment (slow; all nine: tests/fresh_install.py)
-
-
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FreshEnv, dict[str, str]]]:
-    """One Colab-like environment for the cases below (shared: building it is most of their time), the
-    synthetic images linked in from this checkout's cache, and what it held before the bundle came."""
-    from helpers.bundle.synthetic import ensure_embedded
-
-    started = time.perf_counter()
-    jupyter_path = os.environ.get("JUPYTER_PATH")
-    env = make_env(tmp_path_factory.mktemp("fresh"), synthetic=ensure_embedded())
-    report_time("Colab-like environment and the wheel (fresh install test)", time.perf_counter() - started)
-    before = env.freeze()
-    assert not set(ABSENT) & set(before), "the Colab-like environment must not hold the bundle's own packages"
-    yield env, before
-    if jupyter_path is None:
-        os.environ.pop("JUPYTER_PATH", None)
-    else:
-        os.environ["JUPYTER_PATH"] = jupyter_path
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("stem", "device_line"), [("02_saliency_map", "device:     cpu"), ("07_bert_embedding_analysis", ", on cpu.")]
-)
-def test_a_lesson_opened_alone_installs_the_bundle_and_runs(fresh, stem: str, device_line: str) -> None:
-    env, before = fresh
-    env.pip("uninstall", "-y", "-q", "hw9-xai")  # each case's setup cell installs the bundle itself
-    seconds = env.run_notebook(stem)
-    report_time(f"{stem} opened alone in the Colab-like environment (install + quick profile)", seconds)
-    executed = nbformat.read(next(env.folder.glob(f"{stem}-*/{stem}.executed.ipynb")), as_version=4)
-    printed = ["".join(o.get("text", "") for o in c.get("outputs", [])) for c in executed.cells]
-    setup = printed[setup_cells(executed)[0]]
-    assert setup == f"Installing hw9-xai {helpers.__version__} and what it needs from {env.wheel} ...\n"
-    assert any(device_line in text for text in printed), f"{stem} does not say which device it runs on"
-    assert env.changed(before) == [], "installing the bundle downgraded or replaced a package the student had"
-    site_packages = next((env.folder / "venv" / "lib").glob("python3*/site-packages"))
-    record = (site_packages / f"hw9_xai-{helpers.__version__}.dist-info" / "RECORD").read_text()
-    installed = {line.split(",")[0] for line in record.splitlines()}
-    extra = [
-        p.relative_to(site_packages).as_posix()
-        for p in (site_packages / "helpers").rglob("*")
-        if p.is_file() and p.suffix != ".pyc" and p.relative_to(site_packages).as_posix() not in installed
-    ]
-    assert extra == [], "the lesson wrote into site-packages"
-    where = env.run_python("-c", "from helpers import paths; print(paths.CACHE); print(paths.BUILD)")
-    assert where.stdout.split() == [str(env.cache / "hw9-xai"), str(env.cache / "hw9-xai" / "build")]
-    usage = env.run_python("-m", "helpers", "run", "--help")
-    assert usage.returncode == 0 and "usage: python -m helpers run" in usage.stdout, usage.stderr

@@ -11,39 +11,62 @@ import yaml
 
 from helpers import paths
 
-
-def _requirements() -> list[str]:
-    lines = (paths.ROOT / "requirements.txt").read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+#: The locked set `make` installs, compiled by `make lock`.
+LOCK = (paths.ROOT / "requirements.txt").read_text()
 
 
-def test_requirements_and_environment_agree() -> None:
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _locked() -> dict[str, tuple[str, int]]:
+    """The lock requirements.txt: {name: (version, how many hashes)}."""
+    entries = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)((?: \\\n\s+--hash=sha256:[0-9a-f]{64})*)", LOCK, re.M)
+    return {canonical(name): (version, hashes.count("--hash")) for name, version, hashes in entries}
+
+
+def test_environment_installs_the_lock() -> None:
     env = yaml.safe_load((paths.ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert sorted(pip_section) == sorted(_requirements())
+    assert pip_section == ["-r requirements.txt"]
 
 
-def test_requirements_name_every_package_the_project_declares() -> None:
-    """requirements.txt (what `make` installs) covers pyproject.toml's dependencies and extras by name, so
-    the reproducible set and what `pip install hw9-xai[dev]` asks for hold the same packages."""
+def test_lock_pins_every_package_with_hashes_and_is_what_make_installs() -> None:
+    requirements = [line for line in LOCK.splitlines() if line and not line.startswith((" ", "#"))]
+    assert requirements and all(re.fullmatch(r"\S+==\S+ \\", line) for line in requirements), "pins only"
+    assert len(requirements) == len(_locked()) and all(n > 0 for _, n in _locked().values()), "a hash for each"
+    assert "#    make lock" in LOCK  # compiled by the documented command
+    makefile = (paths.ROOT / "Makefile").read_text()
+    assert "pip install --quiet --require-hashes --no-deps -r requirements.txt" in makefile
+
+
+def test_lock_satisfies_every_range_the_project_declares() -> None:
+    """requirements.txt (what `make` installs) holds every package of pyproject.toml's dependencies and
+    extras at a version inside the declared range, so the lock is one of the sets students may have."""
     import tomllib
+    from packaging.requirements import Requirement
 
     project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
     declared = [*project["dependencies"], *(d for ds in project["optional-dependencies"].values() for d in ds)]
-    name = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
-    listed = {name.match(r)[0].lower().replace("_", "-") for r in _requirements()}
-    wanted = {name.match(d)[0].lower().replace("_", "-") for d in declared} - {"hw9-xai"}
-    assert wanted <= listed, f"requirements.txt lacks {sorted(wanted - listed)}"
+    locked = _locked()
+    for text in declared:
+        requirement = Requirement(text)
+        if requirement.name == "hw9-xai":
+            continue
+        assert canonical(requirement.name) in locked, f"requirements.txt lacks {requirement.name}; run `make lock`"
+        version = locked[canonical(requirement.name)][0]
+        assert requirement.specifier.contains(version, prereleases=True), f"{text}: locked {version}; `make lock`"
     for requirement in project["dependencies"]:
         assert re.fullmatch(r"[A-Za-z0-9._-]+>=[0-9.]+", requirement), f"{requirement}: lower bounds only"
 
 
 def test_torch_is_pinned_to_the_cpu_build_on_disk() -> None:
-    assert "torch==2.13.0" in _requirements()
+    assert _locked()["torch"][0] == "2.13.0+cpu"
+    assert re.search(r"^TORCH\s*:= 2\.13\.0\b", (paths.ROOT / "Makefile").read_text(), re.M)
 
 
 def test_course_packages_are_listed() -> None:
-    names = {re.split(r"[=<>\[ ]", r)[0].lower() for r in _requirements()}
+    names = set(_locked())
     for needed in (
         "jupyterlab",
         "torch",
