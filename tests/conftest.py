@@ -39,6 +39,25 @@ def report_time(what: str, seconds: float) -> None:
     TIMES[what] = seconds
 
 
+#: The background build of the student environments, when one was started.
+BUILDING = pytest.StashKey()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """When the student-environment tests are selected, start building their environments now, in the
+    background (cached; the tests wait for the build; see tests/environments.py)."""
+    if any(getattr(item.module, "__name__", "") == "test_student_environments" for item in items):
+        from environments import build_in_background
+
+        config.stash[BUILDING] = build_in_background()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    building = config.stash.get(BUILDING, None)
+    if building is not None and building.poll() is None:
+        building.terminate()  # an unfinished build leaves nothing in the cache
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if TIMES:
         terminalreporter.section("measured times (reported, not asserted)")

@@ -11,6 +11,7 @@ never writes into an installed one). ``tests/fresh_install.py`` runs every lesso
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -161,13 +162,24 @@ def requirements(name: str) -> dict[str, str]:
 
 def built(name: str) -> Path:
     """The cached environment ``name`` (built now if this list of versions has none yet): a folder whose
-    ``venv/`` holds it, beside the requirement files it was installed from."""
+    ``venv/`` holds it, beside the requirement files it was installed from. Another process building the
+    same environment (the suite's background build) is waited for."""
     files = requirements(name)
     key = hashlib.sha256(json.dumps([sys.version, files]).encode()).hexdigest()[:12]
     folder = CACHE / f"{name}-{key}"
-    if (folder / "complete").is_file():
-        return folder
     CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "complete").is_file():
+            build(name, files, folder)
+    return folder
+
+
+def build(name: str, files: dict[str, str], folder: Path) -> None:
+    """Install ``files`` (see :func:`requirements`) into a new virtual environment that appears as ``folder``
+    (called with the environment's lock held, so any half-built one left by a killed run is stale)."""
+    for stale in CACHE.glob(f"{name}-building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"{name}-building-", dir=CACHE))
     try:
         subprocess.run([sys.executable, "-m", "venv", str(scratch / "venv")], check=True)
@@ -179,11 +191,10 @@ def built(name: str) -> Path:
         if done.returncode:
             raise RuntimeError(f"could not build the {name} test environment:\n{done.stderr[-3000:]}")
         (scratch / "complete").write_text(time.strftime("%Y-%m-%d %H:%M:%S\n"))
-        shutil.rmtree(folder, ignore_errors=True)  # an unfinished build of an earlier run
+        shutil.rmtree(folder, ignore_errors=True)  # left without "complete" by an interrupted run
         scratch.rename(folder)  # the whole environment appears at once, or not at all
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return folder
 
 
 def make_env(name: str, folder: Path, wheel_from: Path = paths.ROOT, synthetic: Path | None = None) -> Env:
@@ -223,3 +234,17 @@ def make_env(name: str, folder: Path, wheel_from: Path = paths.ROOT, synthetic: 
         filter(None, [str(folder / "jupyter"), os.environ.get("JUPYTER_PATH")])
     )
     return env
+
+
+def build_in_background(names: tuple[str, ...] = NAMES) -> subprocess.Popen:
+    """Start building the environments ``names`` in another process (the suite starts it at collection, so
+    the downloads overlap with the tests that run first); its output goes to the cache's ``build.log``."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / "build.log", "w") as log:
+        return subprocess.Popen([sys.executable, __file__, *names], stdout=log, stderr=subprocess.STDOUT)
+
+
+if __name__ == "__main__":
+    for wanted in sys.argv[1:] or NAMES:
+        began = time.perf_counter()
+        print(f"{wanted}: {built(wanted)} ({time.perf_counter() - began:.0f} s)", flush=True)
