@@ -177,9 +177,11 @@ def built(name: str) -> Path:
 
 def build(name: str, files: dict[str, str], folder: Path) -> None:
     """Install ``files`` (see :func:`requirements`) into a new virtual environment that appears as ``folder``
-    (called with the environment's lock held, so any half-built one left by a killed run is stale)."""
-    for stale in CACHE.glob(f"{name}-building-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    (called with the environment's lock held: a half-built one left by a killed run, or one built from an
+    older list of versions, is stale; each takes a gigabyte or more)."""
+    for stale in CACHE.glob(f"{name}-*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"{name}-building-", dir=CACHE))
     try:
         subprocess.run([sys.executable, "-m", "venv", str(scratch / "venv")], check=True)
