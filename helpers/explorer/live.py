@@ -91,6 +91,7 @@ class LivePanel:
         )
         self.figure = widgets.Image(format="png", layout={"max_width": "100%"})
         self.status_row = widgets.HBox([self.progress, self.status], layout={"align_items": "center"})
+        self.status.add_class("hw9-status")  # what the browser tests read
         self.static_png = b""
         self.drawn: Drawn | None = None
         self._progress_shown = 0.0

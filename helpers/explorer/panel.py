@@ -142,6 +142,7 @@ class Explorer(LivePanel):
             ],
         )
         self.panel.add_class("hw9-explorer")
+        self.source.add_class("hw9-image")
         self._fit_class_control()
         self.source.observe(self._on_source, "value")
         self.index.observe(self._on_index, "value")

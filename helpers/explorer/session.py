@@ -62,7 +62,7 @@ class Result:
         probs, target = self.probabilities, self.target
         predicted = int(np.argmax(probs))
         if not METHODS[self.request.method].explains_class:  # a filter: no class to name
-            return f"{self.request.label}\npredicted {class_name(predicted)}", self.shown.title
+            return f"{self.request.label}\npredicted {class_name(predicted)} ({probs[predicted]:.1%})", self.shown.title
         which = "the prediction" if target == predicted else f"not the prediction ({class_name(predicted)})"
         return (
             f"{self.request.label}\nexplaining {class_name(target)}: {which}",
