@@ -120,15 +120,15 @@ def gradient_map(title: str, m: np.ndarray, normalize: bool, unit: str) -> tuple
 
 def run_saliency(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
     normalize = knobs["normalize"]
-    picture, line = gradient_map("saliency", _map(saliency(model, image[None], target, normalize=normalize)),
-                                 normalize, "|d loss / d pixel|")  # fmt: skip
+    maps = saliency(model, image[None], target, normalize=normalize)
+    picture, line = gradient_map("saliency", _map(maps), normalize, "|d loss / d pixel|")
     return Shown(f"Saliency ({'each map scaled to [0, 1]' if normalize else 'not normalized'})", [picture], [line])
 
 
 def run_smoothgrad(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
     samples, level, normalize = knobs["samples"], knobs["noise_level"], knobs["normalize"]
-    maps = smoothgrad(model, image[None], target, samples=samples, noise_level=level, normalize=normalize,
-                      progress=False)  # fmt: skip
+    settings = {"samples": samples, "noise_level": level, "normalize": normalize}
+    maps = smoothgrad(model, image[None], target, **settings, progress=False)
     generator = torch.Generator().manual_seed(0)
     sigma = float(noise_sigma(image[None], level)[0])
     noisy = (image + sigma * torch.randn(image.shape, generator=generator)).clamp(0, 1)

@@ -42,7 +42,7 @@ class Source:
     key: int | str  # the menu's value: an observed image's index, VALIDATION or UPLOAD
     image: torch.Tensor  # 3 x 128 x 128 in [0, 1]
     label: str  # "observed #3 (Egg)", "validation #12 (Soup)", "your photo cake.jpg": the figure's title
-    notes: tuple[str, ...] = ()  # what was done to it (an uploaded photo's resize, a number made to fit)
+    notes: tuple[str, ...] = ()  # what was done to it (an uploaded photo's resize), under the figure
     index: int = 0  # a validation image's number
 
 
@@ -110,8 +110,8 @@ class Explorer(LivePanel):
     def _build(self, method: str, target: int | None, knobs: dict) -> None:
         wide = {"description_width": "initial"}
         self.source = widgets.Dropdown(options=self._source_options(), value=self.chosen.key, **labelled("image"))
-        self.index = widgets.IntText(value=0, style=wide, layout={"width": "220px", "display": "none"},
-                                     **labelled("validation #"))  # fmt: skip
+        hidden = {"width": "220px", "display": "none"}  # shown with "a validation image"
+        self.index = widgets.IntText(value=0, style=wide, layout=hidden, **labelled("validation #"))
         self.upload = widgets.FileUpload(accept=".jpg,.jpeg,.png,.webp", multiple=False, **labelled("upload photo"))
         self.target = widgets.Dropdown(
             options=[("the prediction", PREDICTION)] + [(f"{i} {n}", i) for i, n in enumerate(CLASS_NAMES)],
@@ -119,10 +119,10 @@ class Explorer(LivePanel):
             **labelled("explain"),
         )
         self.no_class = widgets.HTML(NO_CLASS, **labelled(""))
+        methods = [(m.title, key) for key, m in METHODS.items()]
         self.method = widgets.ToggleButtons(
-            options=[(m.title, key) for key, m in METHODS.items()], value=method, style={"button_width": "auto"},
-            **labelled(""),
-        )  # fmt: skip
+            options=methods, value=method, style={"button_width": "auto"}, **labelled("")
+        )
         values = {key: check_knobs(key, knobs if key == method else {}) for key in METHODS}
         self.knobs = {key: {k.name: knob_widget(k, values[key][k.name]) for k in m.knobs} for key, m in METHODS.items()}
         for key in ("activation", "visualization"):
@@ -200,9 +200,8 @@ class Explorer(LivePanel):
         method = self.method.value
         knobs = {name: control.value for name, control in self.knobs[method].items()}
         explains = METHODS[method].explains_class and self.target.value != PREDICTION
-        source = self.chosen
-        return Request.make(source.image, source.label, method, knobs, self.target.value if explains else None,
-                            source.notes)  # fmt: skip
+        target = self.target.value if explains else None
+        return Request.make(self.chosen.image, self.chosen.label, method, knobs, target, self.chosen.notes)
 
     def _changed(self, _: object = None) -> None:
         if not self._quiet:

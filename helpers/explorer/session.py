@@ -31,7 +31,7 @@ class Request:
     method: str
     knobs: tuple[tuple[str, object], ...]
     target: int | None = None  # the class to explain; None = the prediction
-    notes: tuple[str, ...] = ()  # what was done to the image (an uploaded photo, a validation number)
+    notes: tuple[str, ...] = ()  # what was done to an uploaded photo
 
     @classmethod
     def make(
