@@ -25,6 +25,7 @@ draws, same images) and the model runs on batches of ``batch_size``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +59,8 @@ def segment(image: np.ndarray, num_segments: int = 200, compactness: float = 1.0
 
 #: What lime's linear model can explain: the model's raw logits (the course's choice) or its softmax.
 OUTPUTS = ("logits", "probability")
+#: Random on/off patterns per image (lime's default, the course's).
+NUM_SAMPLES = 1000
 
 
 def check_output(output: str) -> str:
@@ -227,14 +230,14 @@ def lime_explain(
     num_segments: int = 200,
     compactness: float = 1.0,
     sigma: float = 1.0,
-    num_samples: int = 1000,
+    num_samples: int = NUM_SAMPLES,
     num_features: int = 11,
     min_weight: float = 0.05,
     hide_color: float | None = None,
     output: str = "logits",
     batch_size: int | None = None,
     seed: int = 0,
-    progress: bool = True,
+    progress: bool | tqdm = True,
 ) -> LimeResult:
     """LIME explanations of each image for its target class, with the course's settings as defaults.
 
@@ -253,7 +256,8 @@ def lime_explain(
         batch_size: images per forward pass; None = the device default.
         seed: seeds each image's sampling (the same for every image, so a result does not depend on
             which other images were explained with it).
-        progress: show a progress bar over the samples.
+        progress: show a progress bar over the samples; or a tqdm bar (of the caller's) to advance, so
+            that several calls share one bar (:func:`compare_outputs`).
 
     Returns:
         a :class:`LimeResult`: ``.maps`` N x H x W (float64, on ``images``' device), the drawn regions
@@ -278,10 +282,9 @@ def lime_explain(
         batch_size=batch_size,
         seed=seed,
     )
-    with (
-        explaining(model),
-        tqdm(total=len(images) * num_samples, desc="LIME", unit="sample", disable=not progress) as bar,
-    ):
+    own = isinstance(progress, bool)
+    bar = tqdm(total=len(images) * num_samples, desc="LIME", unit="sample", disable=not progress) if own else progress
+    with explaining(model), bar if own else nullcontext():
         classify = classifier(model, batch_size, output)
         parts = [
             _explain_one(picture, label, classify, bar, **settings)
@@ -335,9 +338,15 @@ class OutputComparison:
     __repr__ = __str__
 
 
-def compare_outputs(model: nn.Module, image: torch.Tensor, target: int, **settings: object) -> OutputComparison:
+def compare_outputs(
+    model: nn.Module, image: torch.Tensor, target: int, progress: bool = True, **settings: object
+) -> OutputComparison:
     """LIME on one image (3 x H x W in [0, 1]) for class ``target``, explaining each of :data:`OUTPUTS` with
-    the same superpixels and random copies (``settings`` as :func:`lime_explain`'s, course defaults)."""
-    return OutputComparison(
-        {o: lime_explain(model, image[None], [target], output=o, progress=False, **settings) for o in OUTPUTS}
-    )
+    the same superpixels and random copies (``settings`` as :func:`lime_explain`'s, course defaults), under
+    one progress bar (``progress``) over both."""
+    samples = check_int("num_samples (lime's default: 1000)", settings.get("num_samples", NUM_SAMPLES), 1)
+    desc = f"LIME, {' then '.join(OUTPUTS)}"
+    with tqdm(total=len(OUTPUTS) * samples, desc=desc, unit="sample", disable=not progress) as bar:
+        return OutputComparison(
+            {o: lime_explain(model, image[None], [target], output=o, progress=bar, **settings) for o in OUTPUTS}
+        )

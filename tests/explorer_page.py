@@ -1,11 +1,13 @@
 """Driving the explorer's panel (``helpers.explorer``) through Playwright, as a student would, in JupyterLab
 (ipywidgets 8) or classic Notebook (ipywidgets 7): read its figure and status, move a slider with the
-keyboard, upload a file from disk."""
+keyboard, upload a file from disk, choose an image."""
 
 from __future__ import annotations
 
 PANEL = ".hw9-explorer"
 FIGURE = f"{PANEL} img"
+IMAGE_MENU = f"{PANEL} .hw9-image select"
+STATUS = f"{PANEL} .hw9-status"
 
 #: The figure's image source (a new blob URL each time the figure is redrawn) and the status line.
 READ_JS = """(panel) => { const p = document.querySelectorAll(panel)[0];
@@ -69,6 +71,34 @@ def upload(page, path) -> None:
     with page.expect_file_chooser() as chooser:
         page.locator(f"{PANEL} .widget-upload").click()
     chooser.value.set_files(str(path))
+
+
+def words(text: str) -> str:
+    return text.replace("\xa0", " ")  # ipywidgets 8 writes a menu entry's spaces as no-break spaces
+
+
+def image_menu(page) -> str:
+    """The entry the image menu shows."""
+    return words(page.locator(IMAGE_MENU).evaluate("(s) => s.options[s.selectedIndex].text"))
+
+
+def choose_image(page, start: str) -> str:
+    """Choose the image menu's first entry that starts with ``start`` (e.g. "observed #2"); returns it."""
+    entry = next(e for e in page.locator(f"{IMAGE_MENU} option").all_inner_texts() if words(e).startswith(start))
+    page.locator(IMAGE_MENU).select_option(label=entry)
+    return words(entry)
+
+
+def layout(page) -> dict:
+    """Where the status line is (pixels from the panel's left edge, its height), the upload button's text
+    and the panel's elements whose tooltip reads "null"."""
+    panel, status = page.locator(PANEL).bounding_box(), page.locator(STATUS).bounding_box()
+    return {
+        "status_left": status["x"] - panel["x"],
+        "status_height": status["height"],
+        "upload_button": page.locator(f"{PANEL} .widget-upload").inner_text().strip(),
+        "null_titles": page.locator(f'{PANEL} [title="null"]').count(),
+    }
 
 
 #: A notebook cell that opens the CNN explorer on observed image #0 (SmoothGrad with few copies: quick).

@@ -40,6 +40,9 @@ from helpers.questions import questions
 
 from explorer_page import (
     EXPLORER_CELL,
+    choose_image,
+    image_menu,
+    layout,
     nudge_slider,
     read_panel,
     upload,
@@ -371,7 +374,9 @@ def check_explorer_shown(page, name: str, state: dict) -> list[str]:
 @pytest.mark.browser
 def test_explorer_turns_its_knobs_and_takes_uploads_in_jupyterlab(lab: LabServer, browser, tmp_path: Path) -> None:
     """In the lab of the lesson tests: a slider redraws the figure, a PNG from disk is explained, a broken
-    upload gives a message and the panel still redraws on the next slider move."""
+    upload gives a message and keeps the photo (the upload button counts no file), and after choosing
+    another image and the photo again, the image menu, the status and the figure name the same image.
+    The status line starts at the panel's left edge and keeps its height; no control's tooltip reads "null"."""
     import nbformat
     import numpy as np
     from PIL import Image
@@ -391,18 +396,34 @@ def test_explorer_turns_its_knobs_and_takes_uploads_in_jupyterlab(lab: LabServer
         run_all_cells(page)
         first = wait_for_figure(page)
         assert first["width"] >= 800 and "SmoothGrad of observed #0" in first["status"], first
+        idle = layout(page)
+        assert idle["status_left"] < 20 and idle["null_titles"] == 0, idle  # no gap before the status line
         nudge_slider(page, "noise level")
         moved = wait_for_change(page, first, "SmoothGrad of observed #0")
         page.screenshot(path=str(folder / "slider.png"))
         upload(page, photo)
         mine = wait_for_change(page, moved, "SmoothGrad of your photo my dinner.png")
+        assert image_menu(page) == "your photo my dinner.png", image_menu(page)
         page.screenshot(path=str(folder / "upload.png"))
         upload(page, broken)
         wait_for_status(page, "broken.png is not an image that can be read")
+        failed = layout(page)
+        # the button counts no file (ipywidgets 8 writes "(0)"): the panel took the photo, not the broken file
+        assert image_menu(page) == "your photo my dinner.png" and "(1)" not in failed["upload_button"], failed
+        assert failed["status_height"] == idle["status_height"], (idle, failed)  # a long message does not grow it
         page.screenshot(path=str(folder / "bad_upload.png"))
         nudge_slider(page, "noise level")
         after = wait_for_change(page, mine, "SmoothGrad of your photo my dinner.png")
         assert "not an image" not in after["status"], after
+        other = wait_for_change(page, after, f"SmoothGrad of {choose_image(page, 'observed #2')}")
+        assert image_menu(page).startswith("observed #2"), image_menu(page)
+        choose_image(page, "your photo my dinner.png")  # back: the good photo, not the broken file's error
+        back = wait_for_change(page, other, "SmoothGrad of your photo my dinner.png")
+        assert image_menu(page) == "your photo my dinner.png" and "not an image" not in back["status"], back
+        nudge_slider(page, "noise level")  # and a later redraw explains it too
+        last = wait_for_change(page, back, "SmoothGrad of your photo my dinner.png")
+        assert image_menu(page) == "your photo my dinner.png" and layout(page)["null_titles"] == 0, last
+        page.screenshot(path=str(folder / "back_to_photo.png"))
     finally:
         context.close()
         lab.shutdown_kernels()

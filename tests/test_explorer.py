@@ -4,7 +4,6 @@ a setting -> the call it makes -> the figure, and the panel's widgets driven fro
 from __future__ import annotations
 
 import base64
-import datetime
 import io
 import threading
 from pathlib import Path
@@ -17,8 +16,9 @@ from PIL import Image
 import helpers.explorer.methods as methods
 from helpers.data import FoodDataset, read_rgb
 from helpers.explorer import explore
+from helpers.explorer.compat import TOOLTIP, receive_upload, uploaded_files
 from helpers.explorer.live import HEADLESS_NOTE
-from helpers.explorer.methods import METHODS, check_knobs
+from helpers.explorer.methods import METHODS, UNIT_SCALE, check_knobs
 from helpers.explorer.scheduler import Latest, Superseded
 from helpers.explorer.session import Request, compute, explain_image
 from helpers.explorer.upload import UploadError, read_upload
@@ -211,8 +211,8 @@ def test_knobs_are_checked_against_their_ranges_and_names() -> None:
     from helpers.lime_explain import OUTPUTS
 
     assert methods.LIME_OUTPUTS == OUTPUTS
-    assert check_knobs("smoothgrad", {"samples": 8}) == {"samples": 8, "noise_level": 0.4}
-    with pytest.raises(ValueError, match="copies must be in 1..500, got 0"):
+    assert check_knobs("smoothgrad", {"samples": 8}) == {"samples": 8, "noise_level": 0.4, "normalize": True}
+    with pytest.raises(ValueError, match=r"samples \(noisy copies\) must be in 1..500, got 0"):
         check_knobs("smoothgrad", {"samples": 0})
     with pytest.raises(ValueError, match="LIME has no knob steps"):
         check_knobs("lime", {"steps": 3})
@@ -258,9 +258,12 @@ def obs(tiny_model, food_folder: Path) -> Observation:
 
 
 def upload(explorer, name: str, data: bytes) -> None:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    explorer.upload.value = ({"name": name, "type": "", "size": len(data), "content": memoryview(data),
-                              "last_modified": now},)  # fmt: skip
+    receive_upload(explorer.upload, name, data)  # as the front end of the installed ipywidgets does
+
+
+def menu_label(explorer) -> str:
+    """The image menu's entry as the student reads it."""
+    return dict((value, label) for label, value in explorer.source.options)[explorer.source.value]
 
 
 def test_the_panel_redraws_when_a_knob_turns_and_keeps_working_after_a_bad_upload(obs) -> None:
@@ -272,22 +275,56 @@ def test_the_panel_redraws_when_a_knob_turns_and_keeps_working_after_a_bad_uploa
     before = explorer.figure.value
     upload(explorer, "broken.jpg", b"\xff\xd8\xff\xe0 not really")
     assert "broken.jpg is not an image that can be read" in explorer.status.value
-    assert explorer.figure.value == before and explorer.label == "observed #1 (Dairy product)"
+    assert explorer.figure.value == before and explorer.chosen.label == "observed #1 (Dairy product)"
     explorer.method.value = "saliency"  # still responds
     assert explorer.result.request.method == "saliency" and explorer.figure.value != before
     upload(explorer, "mine.png", encoded(random_rgb(), "PNG"))
-    assert explorer.label == "your photo mine.png" and explorer.source.value == "upload"
+    assert explorer.chosen.label == "your photo mine.png" and explorer.source.value == "upload"
     assert "resized to 128 x 128" in explorer.result.request.notes[0]
+
+
+def test_a_failed_upload_keeps_the_last_good_photo_and_the_menu_names_what_the_figure_shows(obs) -> None:
+    explorer = explore(obs, "saliency", threaded=False)
+    upload(explorer, "dinner.png", encoded(random_rgb(), "PNG"))
+    assert uploaded_files(explorer.upload) == []  # the button counts no file; the panel holds the photo
+    upload(explorer, "empty.jpg", b"")
+    assert (
+        "empty.jpg is empty" in explorer.status.value and "still shows your photo dinner.png" in explorer.status.value
+    )
+    assert menu_label(explorer) == explorer.result.request.label == "your photo dinner.png"
+    assert uploaded_files(explorer.upload) == []
+    explorer.source.value = 2
+    assert menu_label(explorer) == explorer.result.request.label == "observed #2 (Dairy product)"
+    explorer.source.value = "upload"  # back to the photo: the good one, not the empty file's error
+    assert menu_label(explorer) == explorer.result.request.label == "your photo dinner.png"
+    assert "drawn in" in explorer.status.value and "empty" not in explorer.status.value
+    explorer.knobs["saliency"]["normalize"].value = False  # a later redraw explains the same image
+    assert explorer.result.request.label == "your photo dinner.png" and explorer.source.value == "upload"
+
+
+def test_a_choice_that_cannot_be_shown_leaves_the_menu_on_the_image_shown(obs) -> None:
+    explorer = explore(obs, "saliency", image=1, threaded=False)
+    explorer.source.value = "upload"  # no photo yet
+    assert "No photo yet" in explorer.status.value and "still shows observed #1" in explorer.status.value
+    assert explorer.source.value == 1 and explorer.result.request.label == menu_label(explorer)
+    explorer.source.value = "validation"  # the generated folder has no validation split beside it
+    assert "no validation folder" in explorer.status.value
+    assert explorer.source.value == 1 and explorer.index.layout.display == "none"
 
 
 def test_the_panel_offers_validation_images_and_every_classes_and_follows_the_layer(obs, tmp_path) -> None:
     write_images(tmp_path / "validation", ["0_0", "5_1", "9_2"])
-    explorer = explore(obs, "activation", threaded=False)
+    explorer = explore(obs, "saliency", threaded=False)
     explorer.source.value = "validation"
+    assert explorer.index.description == "validation # (0 to 2)" and explorer.index.layout.display == ""
     explorer.index.value = 2
-    assert explorer.label == "validation #2 (Soup)" and explorer.result.request.label == explorer.label
+    assert menu_label(explorer) == "a validation image" and explorer.result.request.label == "validation #2 (Soup)"
     explorer.target.value = 7
-    assert explorer.result.target == 7
+    assert explorer.result.target == 7 and "of class Rice" in explorer.result.titles()[1]
+    explorer.index.value = 99999  # no such image: the last one, and the panel says so
+    assert explorer.index.value == 2 and explorer.result.request.label == "validation #2 (Soup)"
+    assert "There is no validation image #99999: showing #2." in explorer.status.value
+    explorer.method.value = "activation"
     assert explorer.knobs["activation"]["filterid"].max == 3  # the tiny model's cnn[6]: 4 channels
     explorer.knobs["activation"]["cnnid"].value = 24  # its fourth stage: 8 channels
     assert explorer.knobs["activation"]["filterid"].max == 7
@@ -296,10 +333,44 @@ def test_the_panel_offers_validation_images_and_every_classes_and_follows_the_la
     assert dict(explorer.result.request.knobs) == {"cnnid": 6, "filterid": 3} and "drawn in" in explorer.status.value
 
 
+def test_the_filters_explain_no_class_and_hide_the_class_menu(obs) -> None:
+    explorer = explore(obs, "saliency", target=5, threaded=False)
+    assert explorer.target.layout.display == "" and explorer.no_class.layout.display == "none"
+    explorer.method.value = "activation"
+    assert explorer.target.layout.display == "none" and explorer.no_class.layout.display == ""
+    assert "depend on the image alone" in explorer.no_class.value
+    image_title, heading = explorer.result.titles()
+    assert explorer.result.request.target is None and "class" not in heading and "explaining" not in image_title
+    explorer.method.value = "ig"  # back to a method that explains a class: the menu, still on class 5
+    assert explorer.target.layout.display == "" and explorer.result.target == 5
+
+
+def test_unnormalized_maps_share_the_normalized_maps_fixed_scale(tiny_model, image) -> None:
+    for method, knobs in (("saliency", {}), ("smoothgrad", {"samples": 2})):
+        plain = explain_image(tiny_model, image, method, **knobs).shown
+        raw = explain_image(tiny_model, image, method, normalize=False, **knobs).shown
+        assert plain.pictures[-1].limits == raw.pictures[-1].limits == UNIT_SCALE  # not each map's own maximum
+        assert raw.pictures[-1].pixels.max() < 0.5 and "not normalized" in raw.lines[-1]
+
+
+def test_controls_read_as_words_and_carry_no_null_tooltip(obs) -> None:
+    explorer = explore(obs, "lime", threaded=False, num_samples=10, num_segments=20)
+    labels = [k.label for m in METHODS.values() for k in m.knobs]
+    assert not [label for label in labels if "_" in label or "id" in label.split()], labels
+    described = [w for w in walk(explorer.panel) + [c for m in explorer.knobs.values() for c in m.values()]
+                 if "description" in w.trait_names()]  # fmt: skip
+    assert len(described) > 10 and all(getattr(w, TOOLTIP) == "" for w in described)
+
+
+def walk(widget) -> list:
+    """``widget`` and every widget inside it."""
+    return [widget, *(w for child in getattr(widget, "children", ()) for w in walk(child))]
+
+
 def test_an_image_the_data_lack_starts_the_explorer_on_the_first_and_says_so(obs, capsys) -> None:
     explorer = explore(obs, "saliency", image=9, threaded=False)  # a lesson's image, on three photos
     assert "There is no observed image #9 (these data have 3): starting on #0." in capsys.readouterr().out
-    assert torch.equal(explorer.image, obs.images[0].cpu())
+    assert torch.equal(explorer.chosen.image, obs.images[0].cpu())
 
 
 def test_a_class_out_of_range_is_a_message_in_the_panel(obs) -> None:

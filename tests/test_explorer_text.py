@@ -3,6 +3,7 @@ and typing mistakes as messages in the panel (on the packaged offline model)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from helpers.bert_models import LoadedBert, load_bert
@@ -50,3 +51,20 @@ def test_the_senses_explorer_redraws_and_measures_the_lessons_senses(packaged) -
     assert "in 3 sentences" in explorer.status.value and "between/within" not in explorer.status.value
     explorer.controls["word"].value = "banana"
     assert "line 1 does not contain the word 'banana'" in explorer.status.value.replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize("words", [3, 10])
+def test_the_senses_figure_keeps_its_colorbar_label_inside(words: int) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from helpers.explorer.text import pairwise_figure
+
+    labels = [
+        f"Imported apple gets artificial wax so that it keeps its moisture, line {i} (fruit)" for i in range(words)
+    ]
+    fig = pairwise_figure(np.random.default_rng(0).random((words, words)) * 9, labels, "euclidean", "apple", 3)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    label = fig.axes[-1].yaxis.label
+    box = label.get_window_extent(canvas.get_renderer())
+    assert label.get_text() == "Euclidean distance" and 0 <= box.x0 and box.x1 <= fig.bbox.width, box

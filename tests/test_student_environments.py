@@ -30,7 +30,12 @@ from jupyter_lab import ClassicNotebookServer
 
 pytestmark = pytest.mark.slow
 #: The explorer's logic tests, run again on Colab's ipywidgets.
-EXPLORER_TESTS = ("tests/test_explorer.py", "tests/test_explorer_text.py")
+EXPLORER_TESTS = (
+    "tests/test_explorer.py",
+    "tests/test_explorer_text.py",
+    "tests/test_explorer_widgets.py",
+    "tests/test_bench.py::test_the_explorer_benchmark_times_the_explorers_own_settings",
+)
 
 
 def clone(name: str, folder: Path) -> Iterator[tuple[Env, dict[str, str]]]:

@@ -2,9 +2,10 @@
 
 One image at a time: every method here calls the same function the lessons call (no second
 implementation) on a batch of one, and returns a :class:`Shown`: the pictures and lines the figure
-draws. The knobs are the homework's: saliency's normalization (question 13's subject), SmoothGrad's
-noise level and copies, integrated gradients' steps and baseline, LIME's samples, segments, features,
-min_weight and output, and the layer and filter of filter explanation.
+draws. The knobs are the homework's: saliency's and SmoothGrad's normalization (questions 6 and 13),
+SmoothGrad's noise level and copies, integrated gradients' steps and baseline, LIME's samples, segments,
+features, min_weight and output, and the layer and filter of filter explanation. Their labels are words
+(``Knob.label``); the keywords stay the library's, as the lessons' calls use them.
 
 The model is called through :class:`Watched`, which counts the images it is shown (the progress bar)
 and asks the scheduler's ticket at every call whether the computation is still wanted.
@@ -29,6 +30,10 @@ from helpers.smoothgrad import noise_sigma, smoothgrad
 #: image blurred (keeps its colours, removes its detail), uniform noise (seeded, so redraws agree).
 BASELINES = ("black", "blurred", "uniform noise")
 BLUR_SIGMA = 10.0  # pixels of the 128 x 128 image
+#: Maps drawn without their per-image normalization keep the 0..1 colour scale of the normalized ones, one
+#: scale for every image, as lesson 03 draws them for question 13: a map scaled to its own maximum would look
+#: the same with normalization on or off.
+UNIT_SCALE = (0.0, 1.0)
 #: :data:`helpers.lime_explain.OUTPUTS`, spelled out so that opening the explorer does not import lime (a
 #: second; a test checks they agree). LIME is imported when it is first run.
 LIME_OUTPUTS = ("logits", "probability")
@@ -74,6 +79,8 @@ class Method:
     knobs: tuple[Knob, ...]
     run: Callable[[nn.Module, torch.Tensor, int, dict], Shown]
     work: Callable[[dict], int]  # images the model is shown (the progress bar's length)
+    #: False for the filters: what a filter responds to depends on the image only, not on a class.
+    explains_class: bool = True
 
 
 class Watched(nn.Module):
@@ -100,30 +107,36 @@ def _rgb(images: torch.Tensor) -> np.ndarray:
     return images[0].detach().float().cpu().permute(1, 2, 0).clamp(0, 1).numpy()
 
 
-def run_saliency(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
-    maps = saliency(model, image[None], target, normalize=knobs["normalize"])
-    m = _map(maps)
-    scale = "each map scaled to [0, 1]" if knobs["normalize"] else f"raw values, max {m.max():.2e}"
-    return Shown(
-        f"Saliency ({scale})",
-        [Picture("saliency", m, "hot", (0.0, 1.0) if knobs["normalize"] else None, "|d loss / d pixel|")],
-        [f"largest gradient {m.max():.3g}, mean {m.mean():.3g}" + ("" if knobs["normalize"] else " (not scaled)")],
+def gradient_map(title: str, m: np.ndarray, normalize: bool, unit: str) -> tuple[Picture, str]:
+    """A map of |gradients| (H x W) on :data:`UNIT_SCALE`, and the line that gives its values."""
+    values = f"largest value {m.max():.3g}, mean {m.mean():.3g}"
+    if normalize:
+        return Picture(title, m, "hot", UNIT_SCALE, f"{unit}, scaled"), f"{values} (scaled to [0, 1])"
+    return (
+        Picture(f"{title}, not normalized", m, "hot", UNIT_SCALE, unit),
+        f"not normalized: {values}, drawn on the 0..1 scale of the normalized maps (above 1 shows as 1)",
     )
 
 
+def run_saliency(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
+    normalize = knobs["normalize"]
+    maps = saliency(model, image[None], target, normalize=normalize)
+    picture, line = gradient_map("saliency", _map(maps), normalize, "|d loss / d pixel|")
+    return Shown(f"Saliency ({'each map scaled to [0, 1]' if normalize else 'not normalized'})", [picture], [line])
+
+
 def run_smoothgrad(model: nn.Module, image: torch.Tensor, target: int, knobs: dict) -> Shown:
-    samples, level = knobs["samples"], knobs["noise_level"]
-    maps = smoothgrad(model, image[None], target, samples=samples, noise_level=level, progress=False)
+    samples, level, normalize = knobs["samples"], knobs["noise_level"], knobs["normalize"]
+    settings = {"samples": samples, "noise_level": level, "normalize": normalize}
+    maps = smoothgrad(model, image[None], target, **settings, progress=False)
     generator = torch.Generator().manual_seed(0)
     sigma = float(noise_sigma(image[None], level)[0])
     noisy = (image + sigma * torch.randn(image.shape, generator=generator)).clamp(0, 1)
+    picture, line = gradient_map("SmoothGrad", _map(maps), normalize, "mean |d loss / d pixel|")
     return Shown(
         f"SmoothGrad ({samples} noisy copies, noise level {level:g})",
-        [
-            Picture(f"one noisy copy (std {sigma:.2f})", _rgb(noisy[None])),
-            Picture("SmoothGrad", _map(maps), "hot", (0.0, 1.0), "mean |d loss / d pixel|, scaled"),
-        ],
-        [f"noise standard deviation {sigma:.3f} = noise level {level:g} x the image's value range"],
+        [Picture(f"one noisy copy (std {sigma:.2f})", _rgb(noisy[None])), picture],
+        [f"noise standard deviation {sigma:.3f} = noise level {level:g} x the image's value range", line],
     )
 
 
@@ -209,18 +222,26 @@ def run_visualization(model: nn.Module, image: torch.Tensor, target: int, knobs:
     )
 
 
+#: Saliency's and SmoothGrad's last step: each map scaled to [0, 1] on its own.
+NORMALIZE = Knob("normalize", "normalize each map", True)
+
+
 def _layer_knobs(extra: tuple[Knob, ...] = ()) -> tuple[Knob, ...]:
-    return (Knob("cnnid", "layer cnnid", 6, 0, 37, 1), Knob("filterid", "filter id", 0, 0, 63, 1), *extra)
+    return (Knob("cnnid", "layer", 6, 0, 37, 1), Knob("filterid", "filter", 0, 0, 63, 1), *extra)
 
 
 METHODS: dict[str, Method] = {
     m.key: m
     for m in (
-        Method("saliency", "Saliency", (Knob("normalize", "normalize", True),), run_saliency, lambda k: 1),
+        Method("saliency", "Saliency", (NORMALIZE,), run_saliency, lambda k: 1),
         Method(
             "smoothgrad",
             "SmoothGrad",
-            (Knob("noise_level", "noise level", 0.4, 0.0, 1.0, 0.05), Knob("samples", "copies", 50, 1, 500, 1)),
+            (
+                Knob("noise_level", "noise level", 0.4, 0.0, 1.0, 0.05),
+                Knob("samples", "noisy copies", 50, 1, 500, 1),
+                NORMALIZE,
+            ),
             run_smoothgrad,
             lambda k: k["samples"],
         ),
@@ -236,21 +257,22 @@ METHODS: dict[str, Method] = {
             "LIME",
             (
                 Knob("num_samples", "samples", 1000, 10, 5000, 10),
-                Knob("num_segments", "segments", 200, 10, 400, 10),
-                Knob("num_features", "features", 11, 1, 40, 1),
-                Knob("min_weight", "min_weight", 0.05, 0.0, 0.5, 0.01),
-                Knob("output", "output", "logits", options=LIME_OUTPUTS),
+                Knob("num_segments", "superpixels", 200, 10, 400, 10),
+                Knob("num_features", "regions drawn", 11, 1, 40, 1),
+                Knob("min_weight", "smallest weight shown", 0.05, 0.0, 0.5, 0.01),
+                Knob("output", "explains the", "logits", options=LIME_OUTPUTS),
             ),
             run_lime,
             lambda k: k["num_samples"] + 1,
         ),
-        Method("activation", "Filter activation", _layer_knobs(), run_activation, lambda k: 1),
+        Method("activation", "Filter activation", _layer_knobs(), run_activation, lambda k: 1, explains_class=False),
         Method(
             "visualization",
             "Filter visualization",
-            _layer_knobs((Knob("iterations", "iterations", 100, 0, 300, 5),)),
+            _layer_knobs((Knob("iterations", "ascent steps", 100, 0, 300, 5),)),
             run_visualization,
             lambda k: k["iterations"] + 2,
+            explains_class=False,
         ),
     )
 }
@@ -273,9 +295,9 @@ def check_knobs(method: str, knobs: dict) -> dict:
         )
     out = {**defaults(method), **knobs}
     for knob in METHODS[method].knobs:
-        value = out[knob.name]
+        value, what = out[knob.name], knob.name if knob.name == knob.label else f"{knob.name} ({knob.label})"
         if knob.options and value not in knob.options:
-            raise ValueError(f"{knob.label} must be one of {', '.join(map(str, knob.options))}, got {value!r}")
+            raise ValueError(f"{what} must be one of {', '.join(map(str, knob.options))}, got {value!r}")
         if knob.low is not None and not knob.low <= value <= knob.high:
-            raise ValueError(f"{knob.label} must be in {knob.low:g}..{knob.high:g}, got {value!r}")
+            raise ValueError(f"{what} must be in {knob.low:g}..{knob.high:g}, got {value!r}")
     return out

@@ -13,6 +13,7 @@ executed notebooks and the built site show.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -20,6 +21,7 @@ import torch
 
 from helpers.classes import CLASS_NAMES
 from helpers.data import DataError, FoodDataset, find_split
+from helpers.explorer.compat import clear_upload, labelled, uploaded_files
 from helpers.explorer.live import Drawn, LivePanel
 from helpers.explorer.methods import METHODS, Knob, check_knobs
 from helpers.explorer.scheduler import Ticket
@@ -29,6 +31,19 @@ from helpers.observe import Observation
 
 VALIDATION, UPLOAD = "validation", "upload"
 PREDICTION = -1  # the class menu's first entry (a Dropdown shows None as no choice at all)
+NO_CLASS = "explain: no class (a filter's activation and visualization depend on the image alone)"
+ERRORS = (DataError, UploadError, IndexError, OSError)  # a source that cannot be shown: a message, not a crash
+
+
+@dataclass(frozen=True)
+class Source:
+    """The image the explorer explains, as the image menu names it."""
+
+    key: int | str  # the menu's value: an observed image's index, VALIDATION or UPLOAD
+    image: torch.Tensor  # 3 x 128 x 128 in [0, 1]
+    label: str  # "observed #3 (Egg)", "validation #12 (Soup)", "your photo cake.jpg": the figure's title
+    notes: tuple[str, ...] = ()  # what was done to it (an uploaded photo's resize), under the figure
+    index: int = 0  # a validation image's number
 
 
 def validation_folder(obs: Observation) -> Path | None:
@@ -42,21 +57,25 @@ def validation_folder(obs: Observation) -> Path | None:
 
 def knob_widget(knob: Knob, value: object) -> widgets.Widget:
     """The control for one knob, set to ``value``."""
-    style, layout = {"description_width": "initial"}, widgets.Layout(width="320px")
+    style, layout, label = {"description_width": "initial"}, widgets.Layout(width="320px"), labelled(knob.label)
     if isinstance(knob.default, bool):
-        return widgets.Checkbox(value=value, description=knob.label, indent=False)
+        return widgets.Checkbox(value=value, indent=False, **label)
     if knob.options:
         return widgets.ToggleButtons(
-            options=knob.options, value=value, description=knob.label, style={**style, "button_width": "auto"}
+            options=knob.options, value=value, style={**style, "button_width": "auto"}, **label
         )
     kind = widgets.IntSlider if isinstance(knob.default, int) else widgets.FloatSlider
-    return kind(
-        value=value, min=knob.low, max=knob.high, step=knob.step, description=knob.label, style=style, layout=layout
-    )
+    return kind(value=value, min=knob.low, max=knob.high, step=knob.step, style=style, layout=layout, **label)
 
 
 class Explorer(LivePanel):
-    """The panel. Build it with :func:`explore`; ``threaded=False`` computes in the caller's thread (tests)."""
+    """The panel. Build it with :func:`explore`; ``threaded=False`` computes in the caller's thread (tests).
+
+    The image menu, the figure and its title always name the same image, :attr:`chosen`: a choice that
+    cannot be shown (a validation image that cannot be read, a bad upload) leaves it, and the menu, as
+    they were. :attr:`photo` is the last upload that could be read; the upload button is emptied after
+    each file, so that it never counts one the panel did not take.
+    """
 
     def __init__(
         self, obs: Observation, method: str, image: int, target: int | None, knobs: dict, threaded: bool = True
@@ -64,10 +83,11 @@ class Explorer(LivePanel):
         super().__init__(threaded)
         self.obs, self.model = obs, obs.model
         self.channels = layer_channels(obs.model)
-        self.image, self.label, self.notes = obs.images[image].cpu(), self._observed_label(image), ()
+        self.chosen = self._observed(image)
+        self.photo: Source | None = None
         self.validation: FoodDataset | None = None
         self._quiet = False  # while the panel sets its own widgets
-        self._build(method, image, target, knobs)
+        self._build(method, target, knobs)
         self.start()
         if not self._target_ok(target):
             self.message(str(self._target_error(target)), error=True)
@@ -79,48 +99,53 @@ class Explorer(LivePanel):
 
     # ---- widgets -----------------------------------------------------------------------------------
 
-    def _observed_label(self, k: int) -> str:
-        return f"observed #{k} ({class_name(int(self.obs.labels[k]))})"
+    def _observed(self, k: int) -> Source:
+        return Source(k, self.obs.images[k].cpu(), f"observed #{k} ({class_name(int(self.obs.labels[k]))})")
 
-    def _build(self, method: str, image: int, target: int | None, knobs: dict) -> None:
-        sources = [(self._observed_label(k), k) for k in range(len(self.obs.images))]
-        self.source = widgets.Dropdown(
-            options=[*sources, ("a validation image", VALIDATION), ("your photo (upload)", UPLOAD)],
-            value=image,
-            description="image",
-        )
-        self.index = widgets.BoundedIntText(
-            value=0, min=0, max=0, description="#", layout={"width": "150px", "display": "none"}
-        )
-        self.upload = widgets.FileUpload(accept=".jpg,.jpeg,.png,.webp", multiple=False, description="upload photo")
+    def _source_options(self) -> tuple[tuple[str, int | str], ...]:
+        observed = tuple((self._observed(k).label, k) for k in range(len(self.obs.images)))
+        photo = self.photo.label if self.photo else "your photo (upload)"
+        return (*observed, ("a validation image", VALIDATION), (photo, UPLOAD))
+
+    def _build(self, method: str, target: int | None, knobs: dict) -> None:
+        wide = {"description_width": "initial"}
+        self.source = widgets.Dropdown(options=self._source_options(), value=self.chosen.key, **labelled("image"))
+        hidden = {"width": "220px", "display": "none"}  # shown with "a validation image"
+        self.index = widgets.IntText(value=0, style=wide, layout=hidden, **labelled("validation #"))
+        self.upload = widgets.FileUpload(accept=".jpg,.jpeg,.png,.webp", multiple=False, **labelled("upload photo"))
         self.target = widgets.Dropdown(
             options=[("the prediction", PREDICTION)] + [(f"{i} {n}", i) for i, n in enumerate(CLASS_NAMES)],
             value=target if self._target_ok(target) and target is not None else PREDICTION,
-            description="explain",
+            **labelled("explain"),
         )
+        self.no_class = widgets.HTML(NO_CLASS, **labelled(""))
+        methods = [(m.title, key) for key, m in METHODS.items()]
         self.method = widgets.ToggleButtons(
-            options=[(m.title, key) for key, m in METHODS.items()], value=method, style={"button_width": "auto"}
+            options=methods, value=method, style={"button_width": "auto"}, **labelled("")
         )
         values = {key: check_knobs(key, knobs if key == method else {}) for key in METHODS}
         self.knobs = {key: {k.name: knob_widget(k, values[key][k.name]) for k in m.knobs} for key, m in METHODS.items()}
         for key in ("activation", "visualization"):
             self._fit_filter(self.knobs[key])
         self.knob_box = widgets.HBox(list(self.knobs[method].values()), layout={"flex_flow": "row wrap"})
-        self.prediction = widgets.HTML()
+        self.prediction = widgets.HTML(**labelled(""))
         self.panel = widgets.VBox(
             [
                 widgets.HBox([self.source, self.index, self.upload]),
                 self.prediction,
                 self.target,
+                self.no_class,
                 self.method,
                 self.knob_box,
-                widgets.HBox([self.progress, self.status]),
+                self.status_row,
                 self.figure,
             ],
         )
         self.panel.add_class("hw9-explorer")
+        self.source.add_class("hw9-image")
+        self._fit_class_control()
         self.source.observe(self._on_source, "value")
-        self.index.observe(self._on_source, "value")
+        self.index.observe(self._on_index, "value")
         self.upload.observe(self._on_upload, "value")
         self.method.observe(self._on_method, "value")
         self.target.observe(self._changed, "value")
@@ -134,6 +159,26 @@ class Explorer(LivePanel):
         """The filter slider's range follows the chosen layer's channel count."""
         controls["cnnid"].max = len(self.channels) - 1
         controls["filterid"].max = self.channels[controls["cnnid"].value] - 1
+
+    def _fit_class_control(self) -> None:
+        """The filters explain no class: their class menu gives way to a line that says why."""
+        explains = METHODS[self.method.value].explains_class
+        self.target.layout.display = "" if explains else "none"
+        self.no_class.layout.display = "none" if explains else ""
+
+    def _show_source(self, source: Source) -> None:
+        """Make the image menu (and the validation number) name ``source``, without reacting to it."""
+        self._quiet = True
+        try:
+            options = self._source_options()
+            if self.source.options != options:  # a new photo's name: setting options resets the value
+                self.source.options = options
+            self.source.value = source.key
+            if source.key == VALIDATION:
+                self.index.value = source.index
+        finally:
+            self._quiet = False
+        self.index.layout.display = "" if source.key == VALIDATION else "none"
 
     def _target_ok(self, target: int | None) -> bool:
         return self._target_error(target) is None
@@ -154,13 +199,9 @@ class Explorer(LivePanel):
         """The setting the widgets show now."""
         method = self.method.value
         knobs = {name: control.value for name, control in self.knobs[method].items()}
-        target = None if self.target.value == PREDICTION else self.target.value
-        return Request.make(self.image, self.label, method, knobs, target, self.notes)
-
-    def refresh(self) -> int:
-        """Compute the setting shown now (superseding any pending one); returns its generation."""
-        self.message("computing ... (the figure below still shows the previous setting)")
-        return self.scheduler.submit(self.request())
+        explains = METHODS[method].explains_class and self.target.value != PREDICTION
+        target = self.target.value if explains else None
+        return Request.make(self.chosen.image, self.chosen.label, method, knobs, target, self.chosen.notes)
 
     def _changed(self, _: object = None) -> None:
         if not self._quiet:
@@ -168,59 +209,83 @@ class Explorer(LivePanel):
 
     def _on_method(self, change: dict) -> None:
         self.knob_box.children = list(self.knobs[change["new"]].values())
+        self._fit_class_control()
         self._changed()
+
+    def _choose(self, source: Source, note: str = "") -> None:
+        """Explain ``source`` from now on; the menu names it."""
+        self.chosen = source
+        self._show_source(source)
+        self.refresh(note)
+
+    def _refuse(self, error: Exception) -> None:
+        """A choice that cannot be shown: say why; the menu names the image the figure shows, as before."""
+        self._show_source(self.chosen)
+        self.message(f"{error} The explorer still shows {self.chosen.label}.", error=True)
 
     def _on_source(self, _: object = None) -> None:
         if self._quiet:
             return
-        choice = self.source.value
-        self.index.layout.display = "" if choice == VALIDATION else "none"
         try:
-            if choice == UPLOAD:
-                if not self.upload.value:
-                    self.message("choose a JPEG, PNG or WebP file with the upload button")
-                    return
-                self._on_upload()
-                return
-            if choice == VALIDATION:
-                self._load_validation()
-            else:
-                self.image, self.label, self.notes = self.obs.images[choice].cpu(), self._observed_label(choice), ()
-        except (DataError, IndexError, OSError) as err:
-            self.message(str(err), error=True)
+            source = self._load(self.source.value)
+        except ERRORS as err:
+            self._refuse(err)
             return
-        self.refresh()
+        self._choose(source)
 
-    def _load_validation(self) -> None:
+    def _on_index(self, _: object = None) -> None:
+        if self._quiet:
+            return
+        asked = self.index.value
+        try:
+            source = self._validation_image(asked)
+        except ERRORS as err:
+            self._refuse(err)
+            return
+        fits = source.index == asked  # the box takes any number; there is no hidden clamp
+        self._choose(source, "" if fits else f"There is no validation image #{asked}: showing #{source.index}.")
+
+    def _load(self, key: int | str) -> Source:
+        """The image the menu's entry ``key`` names; raises one of :data:`ERRORS` when it cannot be had."""
+        if key == UPLOAD:
+            if self.photo is None:
+                raise UploadError("No photo yet: click 'upload photo' and choose a JPEG, PNG or WebP file.")
+            return self.photo
+        if key == VALIDATION:
+            return self._validation_image(self.index.value)
+        return self._observed(key)
+
+    def _validation_image(self, asked: int) -> Source:
+        """Validation image #``asked``, or the nearest one when there is no such number."""
         if self.validation is None:
             folder = validation_folder(self.obs)
             if folder is None:
-                raise DataError(f"no validation folder beside {self.obs.dataset.folder}; choose an observed image.")
+                raise DataError(f"no validation folder beside {self.obs.dataset.folder}.")
             self.validation = FoodDataset(folder)
-            self.index.max = len(self.validation) - 1
-        images, labels, kept = self.validation.load([self.index.value])
+            self.index.description = f"validation # (0 to {len(self.validation) - 1})"
+        last = len(self.validation) - 1
+        number = min(max(asked, 0), last)
+        images, labels, kept = self.validation.load([number])
         if not kept:
-            raise DataError(f"validation image #{self.index.value} cannot be read; choose another.")
-        self.image = images[0]
-        self.label, self.notes = f"validation #{self.index.value} ({class_name(int(labels[0]))})", ()
+            raise DataError(f"validation image #{number} cannot be read; choose another.")
+        return Source(VALIDATION, images[0], f"validation #{number} ({class_name(int(labels[0]))})", (), number)
 
     def _on_upload(self, _: object = None) -> None:
-        if not self.upload.value:
+        files = uploaded_files(self.upload)
+        if not files:
             return
-        file = self.upload.value[-1]
+        clear_upload(self.upload)  # the button counts no file: what the panel took is in self.photo
+        name, content = files[-1]
         try:
-            photo = read_upload(file["name"], file["content"])
+            photo = read_upload(name, content)
         except UploadError as err:
-            self.message(f"{err} The explorer still shows the previous image.", error=True)
+            self._refuse(err)
             return
-        self.image, self.label = photo.image, f"your photo {photo.name}"
         size = f"{photo.format} {photo.original[0]} x {photo.original[1]}, resized to 128 x 128 as the course does"
-        self.notes = (f"{photo.name}: {'; '.join([size, *photo.notes])}",)
-        self._quiet = True
-        self.source.value = UPLOAD
-        self.index.layout.display = "none"
-        self._quiet = False
-        self.refresh()
+        self.photo = Source(
+            UPLOAD, photo.image, f"your photo {photo.name}", (f"{photo.name}: {'; '.join([size, *photo.notes])}",)
+        )
+        self._choose(self.photo)
 
     # ---- computing (in the scheduler's thread when threaded) ----------------------------------------
 

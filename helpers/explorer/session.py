@@ -57,20 +57,24 @@ class Result:
     shown: Shown
     seconds: float  # computing, without drawing
 
-    def png(self, footnote: str = "") -> bytes:
-        """The figure as PNG bytes, with ``footnote`` as its last line."""
+    def titles(self) -> tuple[str, str]:
+        """The image's title (which image; which class is explained) and the figure's heading."""
         probs, target = self.probabilities, self.target
         predicted = int(np.argmax(probs))
+        if not METHODS[self.request.method].explains_class:  # a filter: no class to name
+            return f"{self.request.label}\npredicted {class_name(predicted)} ({probs[predicted]:.1%})", self.shown.title
         which = "the prediction" if target == predicted else f"not the prediction ({class_name(predicted)})"
-        notes = [f"model: {top_classes(probs)}", *self.shown.lines, *self.request.notes, footnote]
-        fig = draw(
-            self.request.image.permute(1, 2, 0).cpu().numpy(),
+        return (
             f"{self.request.label}\nexplaining {class_name(target)}: {which}",
-            self.shown,
             f"{self.shown.title} of class {class_name(target)} ({probs[target]:.1%})",
-            [line for line in notes if line],
         )
-        return to_png(fig)
+
+    def png(self, footnote: str = "") -> bytes:
+        """The figure as PNG bytes, with ``footnote`` as its last line."""
+        notes = [f"model: {top_classes(self.probabilities)}", *self.shown.lines, *self.request.notes, footnote]
+        image_title, heading = self.titles()
+        image = self.request.image.permute(1, 2, 0).cpu().numpy()
+        return to_png(draw(image, image_title, self.shown, heading, [line for line in notes if line]))
 
 
 def probabilities(model: nn.Module, image: torch.Tensor) -> np.ndarray:

@@ -22,12 +22,14 @@ from matplotlib.figure import Figure
 from helpers.attention import attention_maps, plot_attention
 from helpers.bert_examples import APPLE, SenseSentence, qa_examples
 from helpers.embeddings import METRICS, pairwise, plot_pairwise, separation_by_layer, word_vectors
+from helpers.explorer.compat import labelled
 from helpers.explorer.figure import to_png
 from helpers.explorer.live import Drawn, LivePanel
 from helpers.explorer.scheduler import Ticket
 from helpers.qa import predict_span
 
 WIDE = {"width": "95%"}
+STYLE = {"description_width": "initial"}
 
 
 class TextExplorer(LivePanel):
@@ -38,7 +40,7 @@ class TextExplorer(LivePanel):
     ) -> None:
         super().__init__(threaded)
         self.controls, self.compute_text = controls, compute_text
-        self.panel = widgets.VBox([*controls.values(), widgets.HBox([self.progress, self.status]), self.figure])
+        self.panel = widgets.VBox([*controls.values(), self.status_row, self.figure])
         self.panel.add_class("hw9-explorer")
         for control in controls.values():
             control.observe(lambda _: self.refresh(), "value")
@@ -89,16 +91,12 @@ def explore_question(
         layer, head: the head shown first (layer 1 = the first Transformer layer, head 0-based).
     """
     first = qa_examples(bert.language, None if example is None else [example])[0]
-    style = {"description_width": "initial"}
+    text = {"continuous_update": False, "layout": WIDE, "style": STYLE}
     controls = {
-        "question": widgets.Text(
-            value=first.question, description="question", continuous_update=False, layout=WIDE, style=style
-        ),  # fmt: skip
-        "passage": widgets.Textarea(
-            value=first.context, description="passage", continuous_update=False, rows=5, layout=WIDE, style=style
-        ),  # fmt: skip
-        "layer": widgets.IntSlider(value=layer, min=1, max=bert.num_layers, description="layer", style=style),
-        "head": widgets.IntSlider(value=head, min=0, max=bert.num_heads - 1, description="head", style=style),
+        "question": widgets.Text(value=first.question, **text, **labelled("question")),
+        "passage": widgets.Textarea(value=first.context, rows=5, **text, **labelled("passage")),
+        "layer": widgets.IntSlider(value=layer, min=1, max=bert.num_layers, style=STYLE, **labelled("layer")),
+        "head": widgets.IntSlider(value=head, min=0, max=bert.num_heads - 1, style=STYLE, **labelled("head")),
     }
     return TextExplorer(controls, lambda values: question_figure(bert, values), threaded)
 
@@ -139,15 +137,23 @@ def senses_figure(bert, values: dict) -> Drawn:
         ratio = separation_by_layer(vectors, senses, metric).ratio
         status += f"; between/within-sense distance {ratio[layer]:.2f} (largest at layer {int(np.argmax(ratio))})"
 
-    def draw(footnote: str) -> bytes:
-        side = 0.75 * len(sentences) + 3
-        fig = Figure(figsize=(max(10.0, side + 5), side + 1), layout="constrained")
-        name = "Euclidean distance" if metric == "euclidean" else "cosine similarity"
-        labels = [f"{s.text} ({s.sense})" for s in sentences]
-        plot_pairwise(matrix, labels, metric, title=f"'{picked[0]}' at layer {layer}: {name}", ax=fig.subplots())
-        return _with_footnote(fig, footnote)
+    labels = [f"{s.text} ({s.sense})" for s in sentences]
+    return Drawn(
+        status, lambda footnote: _with_footnote(pairwise_figure(matrix, labels, metric, picked[0], layer), footnote)
+    )
 
-    return Drawn(status, draw)
+
+def pairwise_figure(matrix: np.ndarray, labels: list[str], metric: str, word: str, layer: int) -> Figure:
+    """The N x N comparison of the word's vectors, its colorbar's label inside the figure.
+
+    "compressed" layout: "constrained" lays out the square heatmap's box as if it filled its cell, and
+    puts the colorbar label past the right edge when the sentences are long.
+    """
+    side = 0.75 * len(labels) + 3
+    fig = Figure(figsize=(max(10.0, side + 5), side + 1), layout="compressed")
+    name = "Euclidean distance" if metric == "euclidean" else "cosine similarity"
+    plot_pairwise(matrix, labels, metric, title=f"'{word}' at layer {layer}: {name}", ax=fig.subplots())
+    return fig
 
 
 def explore_senses(
@@ -163,19 +169,12 @@ def explore_senses(
     """
     word = character if bert.language == "zh" else "apple"
     lines = "\n".join(f"{s.sense}: {s.text}" for s in APPLE[bert.language])
-    style = {"description_width": "initial"}
+    text = {"continuous_update": False, "style": STYLE}
+    first = bert.num_layers if layer is None else layer
     controls = {
-        "sentences": widgets.Textarea(
-            value=lines, description="sense: sentence", continuous_update=False, rows=10, layout=WIDE, style=style
-        ),  # fmt: skip
-        "word": widgets.Text(value=word, description="word", continuous_update=False, style=style),
-        "layer": widgets.IntSlider(
-            value=bert.num_layers if layer is None else layer,
-            min=0,
-            max=bert.num_layers,
-            description="layer",
-            style=style,
-        ),  # fmt: skip
-        "metric": widgets.ToggleButtons(options=METRICS, value=metric, description="metric", style=style),
+        "sentences": widgets.Textarea(value=lines, rows=10, layout=WIDE, **text, **labelled("sense: sentence")),
+        "word": widgets.Text(value=word, **text, **labelled("word")),
+        "layer": widgets.IntSlider(value=first, min=0, max=bert.num_layers, style=STYLE, **labelled("layer")),
+        "metric": widgets.ToggleButtons(options=METRICS, value=metric, style=STYLE, **labelled("metric")),
     }
     return TextExplorer(controls, lambda values: senses_figure(bert, values), threaded)
