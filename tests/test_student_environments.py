@@ -144,6 +144,7 @@ def test_explorer_renders_redraws_and_takes_an_upload_in_classic_notebook(colab_
                 " && Jupyter.notebook.kernel.is_connected()",
                 timeout=120_000,
             )
+            page.wait_for_timeout(3000)  # widgetsnbextension registers its comm target after the kernel connects
             page.evaluate("() => Jupyter.notebook.execute_all_cells()")
             first = wait_for_figure(page, timeout=240)
             page.screenshot(path=str(shots / "panel.png"))
