@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         cli = env.run_python("-m", "helpers", "run", "--notebooks", "00_observe", "--profile", "quick")
         built = env.cache / "hw9-xai" / "build" / "index.html"
         print(f"python -m helpers run, outside the checkout: exit {cli.returncode}, {built} written: {built.is_file()}")
+        if cli.returncode:
+            print(cli.stdout[-2000:] + cli.stderr[-3000:])
         changed = env.changed(before)
         after = env.freeze()
         print("added: " + " ".join(f"{name}=={after[name]}" for name in sorted(set(after) - set(before))))
