@@ -1,9 +1,10 @@
-"""Grading a real class's messy and hostile submissions (issue 14): each case made here, each confined to its
-student (or answer), reported with a reason; outputs one consistent set; no process left behind."""
+"""Grading a real class's messy and hostile submissions (issues 14 and 31): each case made here, each confined to
+its student (or answer), reported with a reason; outputs one consistent set; no process left behind."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ import pytest
 from test_grade import hashes, make_key, notebook, read_grades, write_key
 
 from helpers import paths
+from helpers.__main__ import main
 from helpers.bundle import fake_class
 from helpers.instructor import grading
 from helpers.instructor.grading import execute, outputs, scoring, submissions, untrusted
@@ -587,3 +589,119 @@ def test_one_student_over_the_time_limit_is_reported(tmp_path: Path, monkeypatch
         results["cat"]
     )
     assert set(read_grades(tmp_path / "out")) == {"ann", "bob", "cat", "dan"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# 14. names of any bytes (issue 31): each odd student graded beside a normal one by the command itself,
+# the CSV read back by a CSV reader
+
+
+NORMAL = sum(KEY["questions"][str(n)]["points"] for n in RIGHT)
+
+
+def _write(path: bytes, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(text.encode())
+
+
+def _with_normal(tmp_path: Path, files: dict[bytes, str]) -> Path:
+    """A class: ``normal.ipynb`` (RIGHT) and ``files`` ({path under the folder, as bytes: notebook})."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "normal.ipynb").write_text(_cells(RIGHT))
+    for name, text in files.items():
+        _write(os.path.join(os.fsencode(subs), name), text)
+    return subs
+
+
+def _command(subs: Path, tmp_path: Path, out: Path, *extra: str) -> list[str]:
+    return ["grade", str(subs), "--key", str(write_key(tmp_path, KEY)), "--out", str(out), *extra]
+
+
+def _records(out: Path, students: int = 2, name: str = "grades.csv") -> dict[str, dict[str, str]]:
+    """``name`` read back by a CSV reader: a header and one record per student, all of one length; the
+    normal student graded in full. By id."""
+    with open(out / name, newline="", encoding="utf-8") as handle:
+        records = list(csv.reader(handle))
+    assert len(records) == students + 1 and {len(r) for r in records} == {len(records[0])}, records
+    rows = {r[0]: dict(zip(records[0], r, strict=True)) for r in records[1:]}
+    if name == "grades.csv":
+        assert float(rows["normal"]["score"]) == NORMAL and rows["normal"]["status"] == "warnings"
+    return rows
+
+
+def _points(*numbers: int) -> float:
+    return sum(KEY["questions"][str(n)]["points"] for n in numbers)
+
+
+Q1 = _cells({1: RIGHT[1]})
+
+
+def test_a_latin1_folder_is_graded_by_the_command(tmp_path: Path) -> None:
+    """Issue 31, 1: the folder unzip makes of a latin-1 zip stopped the class with exit 2."""
+    subs = _with_normal(tmp_path, {b"caf\xe9/01_lime.ipynb": Q1})
+    before = hashes(subs)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "helpers", *_command(subs, tmp_path, out)]
+    done = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(_records(out)["caf\\xe9"]["score"]) == _points(1)
+    assert hashes(subs) == before
+
+
+@pytest.mark.parametrize(
+    ("files", "student", "score", "problem"),
+    [
+        ({"张三".encode("gbk") + b"/01_lime.ipynb": Q1}, r"\xd5\xc5\xc8\xfd", _points(1), ""),
+        ({"陳大文".encode("big5") + b"_01_lime.ipynb": Q1}, r"\xb3\xaf\xa4j\xa4\xe5", _points(1), ""),
+        (  # a file name that is not UTF-8 inside a normal folder, named by a message
+            {b"bob/01_lime.ipynb": Q1, b"bob/notes\xe9\xff.ipynb": "{"},
+            "bob",
+            _points(1),
+            "error: bob/notes\\xe9\\xff.ipynb: invalid JSON",
+        ),
+    ],
+)
+def test_names_that_are_not_utf8(tmp_path: Path, capsys, files: dict, student: str, score: float, problem: str) -> None:
+    subs = _with_normal(tmp_path, files)
+    out = Path(os.fsdecode(os.fsencode(tmp_path) + b"/out\xff"))  # printed when done: capsys writes strictly
+    assert main(_command(subs, tmp_path, out, "--feedback")) == 0
+    assert "out\\xff/grades.csv" in capsys.readouterr().out
+    row = _records(out)[student]
+    assert float(row["score"]) == score and problem in row["problems"]
+    assert student in _records(out, name="answers.csv")
+    in_markdown = student.replace("\\", "\\\\")  # a backslash escaped
+    assert f"- **{in_markdown}** (" in (out / "report.md").read_text(encoding="utf-8")
+    assert (out / row["feedback"]).read_text().startswith(f"# Quiz feedback for {in_markdown}\n")
+
+
+def test_feedback_of_ids_at_the_name_limit(tmp_path: Path) -> None:
+    """Issue 31, 2: feedback/<id>.md for a 253-255-byte id was over the 255-byte limit of a name."""
+    ids = [b"a" * 255, b"a" * 253 + b"\xe9", "张".encode() * 85]  # 255, 254, 255 bytes
+    subs = _with_normal(tmp_path, {name + b"/01_lime.ipynb": _cells({1: RIGHT[1]}) for name in ids})
+    out = tmp_path / "out"
+    assert main(_command(subs, tmp_path, out, "--feedback")) == 0
+    rows = _records(out, students=4)
+    shown = ["a" * 255, "a" * 253 + "\\xe9", "张" * 85]
+    assert all(float(rows[s]["score"]) == _points(1) for s in shown)
+    files = [rows[s]["feedback"] for s in [*shown, "normal"]]
+    assert files[-1] == "feedback/normal.md" and len(set(files)) == 4
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == sorted(f.removeprefix("feedback/") for f in files)
+    for student, name in zip(shown, files[:3], strict=True):
+        assert len(os.fsencode(Path(name).name)) <= 120 and Path(name).name.startswith(student[:20])
+        in_markdown = student.replace("\\", "\\\\")
+        assert (out / name).read_text().startswith(f"# Quiz feedback for {in_markdown}\n")
+
+
+def test_a_carriage_return_in_an_id_stays_in_one_record(tmp_path: Path) -> None:
+    """Issue 31, 3: ``s1\\rX`` was written unquoted, so every CSV reader split it into two records."""
+    subs = _with_normal(tmp_path, {b"s1\rX.ipynb": Q1})
+    out = tmp_path / "out"
+    assert main(_command(subs, tmp_path, out)) == 0
+    rows = _records(out)
+    assert float(rows["s1\\rX"]["score"]) == _points(1)
+    assert set(_records(out, name="answers.csv")) == set(rows)
+    assert "\r" not in (out / "grades.csv").read_text() + (out / "report.md").read_text()
+    cells = ["s1\rX", "a\nb", 'say "hi"', "x,y", "=1+1", "\rX"]  # the writer itself quotes CR and LF
+    assert next(csv.reader(io.StringIO(outputs._csv([cells]), newline=""))) == [*cells[:4], "'=1+1", "'\rX"]

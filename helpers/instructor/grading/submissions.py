@@ -32,6 +32,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.instructor.grading.names import shown_id
 from helpers.instructor.grading.untrusted import DEFAULT_READ_TIMEOUT, TimeLimit, is_special, kind, time_limit
 
 SKIPPED_NAMES = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
@@ -249,6 +250,6 @@ def _merge_notes(members: list[_Member], root: Path) -> list[str]:
     names = ", ".join(m.entry.relative_to(root).as_posix() + ("/" if m.entry.is_dir() else "") for m in members)
     because = " (the same name in two Unicode forms, NFC and NFD, as zips made on macOS write it)" if unicode else ""
     return [
-        f"student id {members[0].written!r} appears more than once ({names}){because}; their answers "
+        f"student id '{shown_id(members[0].written)}' appears more than once ({names}){because}; their answers "
         "are merged, files read in that order, the last answer to a question counts."
     ]
