@@ -705,3 +705,15 @@ def test_a_carriage_return_in_an_id_stays_in_one_record(tmp_path: Path) -> None:
     assert "\r" not in (out / "grades.csv").read_text() + (out / "report.md").read_text()
     cells = ["s1\rX", "a\nb", 'say "hi"', "x,y", "=1+1", "\rX"]  # the writer itself quotes CR and LF
     assert next(csv.reader(io.StringIO(outputs._csv([cells]), newline=""))) == [*cells[:4], "'=1+1", "'\rX"]
+
+
+def test_a_newline_in_a_flat_name_is_one_student(tmp_path: Path) -> None:
+    """Issue 31, 4: ``s1\\nx_01_lime.ipynb`` was not split at ``_01_``: phantom students."""
+    files = {b"s1\nx_01_lime.ipynb": _cells({1: RIGHT[1]}), b"s1\nx_02_saliency_map.ipynb": _cells({5: RIGHT[5]})}
+    subs = _with_normal(tmp_path, files)
+    out = tmp_path / "out"
+    assert main(_command(subs, tmp_path, out)) == 0
+    row = _records(out)["s1\\nx"]
+    assert float(row["score"]) == _points(1, 5) and row["files"] == "2"
+    assert grading.split_name("s1\nx_01_lime") == ("s1\nx", "01_lime")
+    assert grading.strip_copy("s1\nx (1)") == ("s1\nx", True)

@@ -36,9 +36,10 @@ from helpers.instructor.grading.names import shown_id
 from helpers.instructor.grading.untrusted import DEFAULT_READ_TIMEOUT, TimeLimit, is_special, kind, time_limit
 
 SKIPPED_NAMES = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
-_NOTEBOOK_FILE = re.compile(r"^(?P<student>.+?)_(?P<notebook>\d{2}_[A-Za-z0-9_\-]+)$")
+#: A name is any characters, a newline too (DOTALL; ``\Z``, since ``$`` would also match before a final one).
+_NOTEBOOK_FILE = re.compile(r"(?P<student>.+?)_(?P<notebook>\d{2}_[A-Za-z0-9_\-]+)\Z", re.DOTALL)
 #: What browsers and file managers append to a second copy: " (1)", "(2)", " - Copy", " - Copy (3)".
-_COPY_SUFFIX = re.compile(r"^(?P<base>.+?)(?:\s*\(\d{1,3}\)| - Copy(?: \(\d{1,3}\))?)$")
+_COPY_SUFFIX = re.compile(r"(?P<base>.+?)(?:\s*\(\d{1,3}\)| - Copy(?: \(\d{1,3}\))?)\Z", re.DOTALL)
 _ARCHIVES = (".zip", ".tar", ".gz", ".7z", ".rar")
 
 
