@@ -717,3 +717,19 @@ def test_a_newline_in_a_flat_name_is_one_student(tmp_path: Path) -> None:
     assert float(row["score"]) == _points(1, 5) and row["files"] == "2"
     assert grading.split_name("s1\nx_01_lime") == ("s1\nx", "01_lime")
     assert grading.strip_copy("s1\nx (1)") == ("s1\nx", True)
+
+
+def test_answer_in_full_width_letters_counts_as_the_kernel_runs_it(tmp_path: Path) -> None:
+    """Issue 31, 5: Python reads ``ａnswer`` as ``answer`` (NFKC), so the kernel records it; so does the grader."""
+    wide = notebook(
+        f'\uff41nswer(1, "{RIGHT[1]}")',
+        f'\uff41\uff4e\uff53\uff57\uff45\uff52(number=5, letters="{RIGHT[5]}")',
+        f'%time \uff41nswer(2, "{RIGHT[2]}")',
+        f'\u0430nswer(2, "{RIGHT[2]}")',  # a Cyrillic a: another name, a NameError in the kernel too
+    )
+    subs = _with_normal(tmp_path, {b"wide.ipynb": wide})
+    out = tmp_path / "out"
+    assert main(_command(subs, tmp_path, out)) == 0
+    row = _records(out)["wide"]
+    assert float(row["score"]) == _points(1, 5) and row["q2"] == "0"
+    assert "Q2: wide.ipynb cell 4 line 1: an answer inside the %time magic; not counted" in row["problems"]

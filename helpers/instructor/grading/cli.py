@@ -15,11 +15,12 @@ characters as \r, \n, \t or \uNNNN, and a backslash in an id as \\. FIFOs, socke
 Listing and reading one student's files stops after --read-timeout seconds (that student is reported).
 
 What counts: a top-level line answer(N, "X") in a code cell, with literal arguments, after IPython's own
-input transformer has turned %magics and !shell lines into Python (as the kernel does before running).
-The last counted answer to a question wins. Anything else that mentions answer is reported for its
-question with the reason it does not count: inside if/for/with/try or a function, inside a magic such
-as %time, part of a larger expression, non-literal arguments, a syntax error, and answers written in a
-markdown cell (reported for unanswered questions). Code is never run, unless --execute.
+input transformer has turned %magics and !shell lines into Python (as the kernel does before running),
+the name read as Python reads it (NFKC: "answer" typed in full-width letters is answer). The last counted
+answer to a question wins. Anything else that mentions answer is reported for its question with the
+reason it does not count: inside if/for/with/try or a function, inside a magic such as %time, part of a
+larger expression, non-literal arguments, a syntax error, and answers written in a markdown cell
+(reported for unanswered questions). Code is never run, unless --execute.
 
 Scoring: exact letters earn the points (multi-select all-or-nothing); --partial-credit gives
 points * max(0, right - wrong picks) / correct letters. Status: ok, warnings (graded, but look), error

@@ -7,7 +7,8 @@ kernel would before running it. Everything else that mentions ``answer`` is not 
 for its question with the reason: a call inside ``if``/``for``/``with``/``try``/a function, one inside a
 magic such as ``%time``, one that is part of a larger expression, non-literal arguments, a line with a
 syntax error, and (for questions left unanswered) an answer written in a markdown cell, which never runs
-(outside backticks: `answer(7, "B")` in backticks is an example).
+(outside backticks: `answer(7, "B")` in backticks is an example). Names are read as Python reads them
+(NFKC): ``answer`` typed in full-width letters runs as ``answer`` in the kernel, so it counts here too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import ast
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -75,6 +77,16 @@ def prepare() -> None:
     import nbformat  # noqa: F401
 
     _transformer()
+
+
+def folded(text: str) -> str:
+    """``text`` as Python compares names (NFKC), so ``answer`` typed in full-width letters is found."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def mentions_answer(text: str) -> bool:
+    """Whether ``text`` may hold a call of ``answer`` (a cheap test before reading it as Python)."""
+    return "answer" in text or (not text.isascii() and "answer" in folded(text))
 
 
 def _text(node: ast.AST) -> str:
@@ -146,7 +158,7 @@ def _scan_statement(statement: ast.stmt, where: str, offset: int, found: FileAns
             )
         elif _magic_text(node):
             name, text = _magic_text(node)
-            for match in _NUMBER_IN_TEXT.finditer(text):
+            for match in _NUMBER_IN_TEXT.finditer(folded(text)):
                 found.ignored.append(
                     (
                         int(match[1]),
@@ -162,7 +174,7 @@ def _magic_text(node: ast.AST) -> tuple[str, str] | None:
         return None
     strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
     text = "\n".join(strings[1:] if node.func.attr.startswith("run_") else strings)
-    if "answer" not in text:
+    if not mentions_answer(text):
         return None
     prefix = {"run_line_magic": "%", "run_cell_magic": "%%"}.get(node.func.attr)
     return (f"{prefix}{strings[0]}" if prefix and strings else "!shell"), text
@@ -174,7 +186,7 @@ def scan_code_cell(source: str, where: str, found: FileAnswers) -> None:
         python = _transformer().transform_cell(source)
         tree = ast.parse(python)
     except _TOO_DEEP:
-        numbers = sorted({int(m[1]) for m in _NUMBER_IN_TEXT.finditer(source)}) or [None]
+        numbers = sorted({int(m[1]) for m in _NUMBER_IN_TEXT.finditer(folded(source))}) or [None]
         found.ignored += [(n, f"{where}: nested too deeply for Python to read; not counted.") for n in numbers]
         return
     except Exception:  # noqa: BLE001 - a syntax error (or a transformer failure): read line by line
@@ -190,9 +202,9 @@ def scan_code_cell(source: str, where: str, found: FileAnswers) -> None:
 def _scan_lines(source: str, where: str, found: FileAnswers) -> None:
     """A cell with a syntax error: each unindented line that mentions answer, on its own."""
     for index, line in enumerate(source.splitlines()):
-        if "answer" not in line:
+        if not mentions_answer(line):
             continue
-        number = next((int(m[1]) for m in _NUMBER_IN_TEXT.finditer(line)), None)
+        number = next((int(m[1]) for m in _NUMBER_IN_TEXT.finditer(folded(line))), None)
         at = f"{where} line {index + 1}"
         if line[:1].isspace():
             found.ignored.append((number, f"{at}: indented, in a cell with a syntax error; not counted."))
@@ -287,10 +299,10 @@ def read_answers(path: Path, label: str, max_bytes: int) -> FileAnswers:
         where = f"{label} cell {index + 1}"
         if not isinstance(source, str):
             found.warnings.append(f"{where}: malformed source; skipped.")
-        elif "answer" not in source:
+        elif not mentions_answer(source):
             continue
         elif cell["cell_type"] == "markdown":
-            prose = _CODE_IN_MARKDOWN.sub("", source)  # `answer(7, "B")` in backticks is an example
+            prose = _CODE_IN_MARKDOWN.sub("", folded(source))  # `answer(7, "B")` in backticks is an example
             found.markdown += [(int(m[1]), where) for m in _MARKDOWN_ANSWER.finditer(prose)]
         else:
             scan_code_cell(source, where, found)
