@@ -23,7 +23,7 @@ from helpers import paths
 from helpers.__main__ import main
 from helpers.bundle import fake_class
 from helpers.instructor import grading
-from helpers.instructor.grading import execute, outputs, scoring, submissions, untrusted
+from helpers.instructor.grading import execute, outputs, reading, scoring, submissions, untrusted
 
 from conftest import report_time
 
@@ -733,3 +733,42 @@ def test_answer_in_full_width_letters_counts_as_the_kernel_runs_it(tmp_path: Pat
     row = _records(out)["wide"]
     assert float(row["score"]) == _points(1, 5) and row["q2"] == "0"
     assert "Q2: wide.ipynb cell 4 line 1: an answer inside the %time magic; not counted" in row["problems"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# 15. a notebook of 100,000 cells: read in well under a second (times reported, not asserted)
+
+
+def test_plain_answer_cells_read_as_the_full_reader_reads_them() -> None:
+    """Cells of plain ``answer(N, "X")`` lines skip IPython's transformer and the parser: same result."""
+    sources = [
+        'answer(1, "B")',
+        'answer(1, "B")\n',
+        'answer(12, "A, c")\nanswer(2, "")\n',
+        'answer(1, "B")\n\n',
+        'answer(01, "B")',
+        'answer(1, "B") ',
+        'answer(1, "B")\r\n',
+        'answer(1, "B")\nx',
+        'answer(0, "B")',
+    ]
+    for source in sources:
+        slow = grading.FileAnswers()
+        reading._scan_python(source, "", slow)
+        assert reading._scan_cell(source) == (tuple(slow.calls), tuple(slow.ignored)), source
+    assert reading._plain_calls(sources[2]) == [(12, "A, c", 1), (2, "", 2)]
+    assert [reading._plain_calls(s) for s in sources[3:]] == [None] * 6
+
+
+def test_a_notebook_of_100000_cells(tmp_path: Path) -> None:
+    empty = {"cell_type": "code", "source": [], "metadata": {}, "outputs": [], "execution_count": None}
+    lesson = json.loads((paths.NOTEBOOKS / "01_lime.ipynb").read_text())["cells"]
+    cells = [*([empty] * 50_000), *(lesson * 3000)[:50_000]]  # a third of the lesson's cells mention answer
+    cells[-1] = {"cell_type": "code", "source": f'answer(1, "{RIGHT[1]}")', "metadata": {}}
+    path = tmp_path / "huge.ipynb"
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    reading.prepare()  # the imports, once per process: not part of reading a notebook
+    start = time.perf_counter()
+    found = grading.read_answers(path, "huge.ipynb", 2**30)
+    report_time("read a notebook of 100,000 cells (11 MB)", time.perf_counter() - start)
+    assert not found.errors and found.calls[-1] == (1, RIGHT[1], "huge.ipynb cell 100000 line 1")
