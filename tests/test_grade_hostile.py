@@ -23,7 +23,7 @@ from helpers import paths
 from helpers.__main__ import main
 from helpers.bundle import fake_class
 from helpers.instructor import grading
-from helpers.instructor.grading import execute, outputs, reading, scoring, submissions, untrusted
+from helpers.instructor.grading import execute, names, outputs, reading, scoring, submissions, untrusted
 
 from conftest import report_time
 
@@ -674,6 +674,19 @@ def test_names_that_are_not_utf8(tmp_path: Path, capsys, files: dict, student: s
     in_markdown = student.replace("\\", "\\\\")  # a backslash escaped
     assert f"- **{in_markdown}** (" in (out / "report.md").read_text(encoding="utf-8")
     assert (out / row["feedback"]).read_text().startswith(f"# Quiz feedback for {in_markdown}\n")
+
+
+def test_ids_are_shown_printable_and_apart() -> None:
+    ids = ["caf\udce9", "caf\\xe9", "caf\\\\xe9", "s1\rX", "s1\\rX", "a\u202eb", "a\\u202eb", "\x1b[1m", "ok", "OK"]
+    shown = [names.shown_id(i) for i in ids]
+    assert len(set(shown)) == len(ids) and all(s.isprintable() and s.encode("utf-8") for s in shown)
+    assert shown[:4] == ["caf\\xe9", "caf\\\\xe9", "caf\\\\\\\\xe9", "s1\\rX"]
+    assert names.readable("bob/x\udce9\r.ipynb: invalid") == "bob/x\\xe9\\r.ipynb: invalid"
+    results = [grading.Result(i, {}, {}, 0.0, 1.0, [], [], 0) for i in [*ids, "x" * 300, "", "ann", "ann"]]
+    files = outputs.feedback_names(results)
+    assert len({f.casefold() for f in files}) == len(files)  # unique, even where case is ignored
+    assert files[-3:] == ["student-e3b0c442.md", "ann.md", "ann-2.md"]
+    assert all(len(f.encode()) <= names.FILE_STEM_BYTES + 15 and not f.startswith(".") for f in files)
 
 
 def test_feedback_of_ids_at_the_name_limit(tmp_path: Path) -> None:

@@ -42,10 +42,10 @@ def readable(text: str) -> str:
 
 
 def shown_id(student: str) -> str:
-    """A student id for people and for the outputs: printable, valid UTF-8, and different for every id.
+    r"""A student id for people and for the outputs: printable, valid UTF-8, and different for every id.
 
-    ``"caf\\udce9"`` (the latin-1 byte 0xE9) -> ``caf\\xe9``; ``"s1\\rX"`` -> ``s1\\rX``; ``"a\\\\b"`` ->
-    ``a\\\\b``. Ids that are plain text (nearly all) are shown as they are.
+    ``"caf\udce9"`` (the latin-1 byte 0xE9) -> ``caf\xe9``; ``"s1\rX"`` (a CR) -> ``s1\rX``; an id with
+    one backslash, ``a\b``, -> ``a\\b``. Ids that are plain text (nearly all) are shown as they are.
     """
     return readable(student.replace("\\", "\\\\"))
 
@@ -55,7 +55,7 @@ def file_stem(student: str) -> str:
     :data:`FILE_STEM_BYTES` bytes; otherwise its safe characters (cut to that length) and 8 hex digits of
     a hash of the id, so that different ids get different names (callers still check for clashes)."""
     safe = _FILE_SAFE.sub("_", student).strip(".")
-    if safe == student and len(student.encode("utf-8")) <= FILE_STEM_BYTES:
+    if safe == student and 0 < len(student.encode("utf-8")) <= FILE_STEM_BYTES:
         return student
     short = safe.encode("utf-8")[:FILE_STEM_BYTES].decode("utf-8", "ignore")  # whole characters only
     digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:8]
