@@ -1,9 +1,10 @@
-"""Grading a real class's messy and hostile submissions (issue 14): each case made here, each confined to its
-student (or answer), reported with a reason; outputs one consistent set; no process left behind."""
+"""Grading a real class's messy and hostile submissions (issues 14 and 31): each case made here, each confined to
+its student (or answer), reported with a reason; outputs one consistent set; no process left behind."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
@@ -19,9 +20,10 @@ import pytest
 from test_grade import hashes, make_key, notebook, read_grades, write_key
 
 from helpers import paths
+from helpers.__main__ import main
 from helpers.bundle import fake_class
 from helpers.instructor import grading
-from helpers.instructor.grading import execute, outputs, scoring, submissions, untrusted
+from helpers.instructor.grading import execute, names, outputs, reading, scoring, submissions, untrusted
 
 from conftest import report_time
 
@@ -587,3 +589,199 @@ def test_one_student_over_the_time_limit_is_reported(tmp_path: Path, monkeypatch
         results["cat"]
     )
     assert set(read_grades(tmp_path / "out")) == {"ann", "bob", "cat", "dan"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# 14. names of any bytes (issue 31): each odd student graded beside a normal one by the command itself,
+# the CSV read back by a CSV reader
+
+
+NORMAL = sum(KEY["questions"][str(n)]["points"] for n in RIGHT)
+
+
+def _write(path: bytes, text: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(text.encode())
+
+
+def _with_normal(tmp_path: Path, files: dict[bytes, str]) -> Path:
+    """A class: ``normal.ipynb`` (RIGHT) and ``files`` ({path under the folder, as bytes: notebook})."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "normal.ipynb").write_text(_cells(RIGHT))
+    for name, text in files.items():
+        _write(os.path.join(os.fsencode(subs), name), text)
+    return subs
+
+
+def _command(subs: Path, tmp_path: Path, out: Path, *extra: str) -> list[str]:
+    return ["grade", str(subs), "--key", str(write_key(tmp_path, KEY)), "--out", str(out), *extra]
+
+
+def _records(out: Path, students: int = 2, name: str = "grades.csv") -> dict[str, dict[str, str]]:
+    """``name`` read back by a CSV reader: a header and one record per student, all of one length; the
+    normal student graded in full. By id."""
+    with open(out / name, newline="", encoding="utf-8") as handle:
+        records = list(csv.reader(handle))
+    assert len(records) == students + 1 and {len(r) for r in records} == {len(records[0])}, records
+    rows = {r[0]: dict(zip(records[0], r, strict=True)) for r in records[1:]}
+    if name == "grades.csv":
+        assert float(rows["normal"]["score"]) == NORMAL and rows["normal"]["status"] == "warnings"
+    return rows
+
+
+def _points(*numbers: int) -> float:
+    return sum(KEY["questions"][str(n)]["points"] for n in numbers)
+
+
+Q1 = _cells({1: RIGHT[1]})
+
+
+def test_a_latin1_folder_is_graded_by_the_command(tmp_path: Path) -> None:
+    """Issue 31, 1: the folder unzip makes of a latin-1 zip stopped the class with exit 2."""
+    subs = _with_normal(tmp_path, {b"caf\xe9/01_lime.ipynb": Q1})
+    before = hashes(subs)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "helpers", *_command(subs, tmp_path, out)]
+    done = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(_records(out)["caf\\xe9"]["score"]) == _points(1)
+    assert hashes(subs) == before
+
+
+@pytest.mark.parametrize(
+    ("files", "student", "score", "problem"),
+    [
+        ({"张三".encode("gbk") + b"/01_lime.ipynb": Q1}, r"\xd5\xc5\xc8\xfd", _points(1), ""),
+        ({"陳大文".encode("big5") + b"_01_lime.ipynb": Q1}, r"\xb3\xaf\xa4j\xa4\xe5", _points(1), ""),
+        (  # a file name that is not UTF-8 inside a normal folder, named by a message
+            {b"bob/01_lime.ipynb": Q1, b"bob/notes\xe9\xff.ipynb": "{"},
+            "bob",
+            _points(1),
+            "error: bob/notes\\xe9\\xff.ipynb: invalid JSON",
+        ),
+    ],
+)
+def test_names_that_are_not_utf8(tmp_path: Path, capsys, files: dict, student: str, score: float, problem: str) -> None:
+    subs = _with_normal(tmp_path, files)
+    out = Path(os.fsdecode(os.fsencode(tmp_path) + b"/out\xff"))  # printed when done: capsys writes strictly
+    assert main(_command(subs, tmp_path, out, "--feedback")) == 0
+    assert "out\\xff/grades.csv" in capsys.readouterr().out
+    row = _records(out)[student]
+    assert float(row["score"]) == score and problem in row["problems"]
+    assert student in _records(out, name="answers.csv")
+    in_markdown = student.replace("\\", "\\\\")  # a backslash escaped
+    assert f"- **{in_markdown}** (" in (out / "report.md").read_text(encoding="utf-8")
+    assert (out / row["feedback"]).read_text().startswith(f"# Quiz feedback for {in_markdown}\n")
+
+
+def test_ids_are_shown_printable_and_apart() -> None:
+    ids = ["caf\udce9", "caf\\xe9", "caf\\\\xe9", "s1\rX", "s1\\rX", "a\u202eb", "a\\u202eb", "\x1b[1m", "ok", "OK"]
+    shown = [names.shown_id(i) for i in ids]
+    assert len(set(shown)) == len(ids) and all(s.isprintable() and s.encode("utf-8") for s in shown)
+    assert shown[:4] == ["caf\\xe9", "caf\\\\xe9", "caf\\\\\\\\xe9", "s1\\rX"]
+    assert names.readable("bob/x\udce9\r.ipynb: invalid") == "bob/x\\xe9\\r.ipynb: invalid"
+    results = [grading.Result(i, {}, {}, 0.0, 1.0, [], [], 0) for i in [*ids, "x" * 300, "", "ann", "ann"]]
+    files = outputs.feedback_names(results)
+    assert len({f.casefold() for f in files}) == len(files)  # unique, even where case is ignored
+    assert files[-3:] == ["student-e3b0c442.md", "ann.md", "ann-2.md"]
+    assert all(len(f.encode()) <= names.FILE_STEM_BYTES + 15 and not f.startswith(".") for f in files)
+
+
+def test_feedback_of_ids_at_the_name_limit(tmp_path: Path) -> None:
+    """Issue 31, 2: feedback/<id>.md for a 253-255-byte id was over the 255-byte limit of a name."""
+    ids = [b"a" * 255, b"a" * 253 + b"\xe9", "张".encode() * 85]  # 255, 254, 255 bytes
+    subs = _with_normal(tmp_path, {name + b"/01_lime.ipynb": _cells({1: RIGHT[1]}) for name in ids})
+    out = tmp_path / "out"
+    assert main(_command(subs, tmp_path, out, "--feedback")) == 0
+    rows = _records(out, students=4)
+    shown = ["a" * 255, "a" * 253 + "\\xe9", "张" * 85]
+    assert all(float(rows[s]["score"]) == _points(1) for s in shown)
+    files = [rows[s]["feedback"] for s in [*shown, "normal"]]
+    assert files[-1] == "feedback/normal.md" and len(set(files)) == 4
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == sorted(f.removeprefix("feedback/") for f in files)
+    for student, name in zip(shown, files[:3], strict=True):
+        assert len(os.fsencode(Path(name).name)) <= 120 and Path(name).name.startswith(student[:20])
+        in_markdown = student.replace("\\", "\\\\")
+        assert (out / name).read_text().startswith(f"# Quiz feedback for {in_markdown}\n")
+
+
+def test_a_carriage_return_in_an_id_stays_in_one_record(tmp_path: Path) -> None:
+    """Issue 31, 3: ``s1\\rX`` was written unquoted, so every CSV reader split it into two records."""
+    subs = _with_normal(tmp_path, {b"s1\rX.ipynb": Q1})
+    out = tmp_path / "out"
+    assert main(_command(subs, tmp_path, out)) == 0
+    rows = _records(out)
+    assert float(rows["s1\\rX"]["score"]) == _points(1)
+    assert set(_records(out, name="answers.csv")) == set(rows)
+    assert "\r" not in (out / "grades.csv").read_text() + (out / "report.md").read_text()
+    cells = ["s1\rX", "a\nb", 'say "hi"', "x,y", "=1+1", "\rX"]  # the writer itself quotes CR and LF
+    assert next(csv.reader(io.StringIO(outputs._csv([cells]), newline=""))) == [*cells[:4], "'=1+1", "'\rX"]
+
+
+def test_a_newline_in_a_flat_name_is_one_student(tmp_path: Path) -> None:
+    """Issue 31, 4: ``s1\\nx_01_lime.ipynb`` was not split at ``_01_``: phantom students."""
+    files = {b"s1\nx_01_lime.ipynb": _cells({1: RIGHT[1]}), b"s1\nx_02_saliency_map.ipynb": _cells({5: RIGHT[5]})}
+    subs = _with_normal(tmp_path, files)
+    out = tmp_path / "out"
+    assert main(_command(subs, tmp_path, out)) == 0
+    row = _records(out)["s1\\nx"]
+    assert float(row["score"]) == _points(1, 5) and row["files"] == "2"
+    assert grading.split_name("s1\nx_01_lime") == ("s1\nx", "01_lime")
+    assert grading.strip_copy("s1\nx (1)") == ("s1\nx", True)
+
+
+def test_answer_in_full_width_letters_counts_as_the_kernel_runs_it(tmp_path: Path) -> None:
+    """Issue 31, 5: Python reads ``ａnswer`` as ``answer`` (NFKC), so the kernel records it; so does the grader."""
+    wide = notebook(
+        f'\uff41nswer(1, "{RIGHT[1]}")',
+        f'\uff41\uff4e\uff53\uff57\uff45\uff52(number=5, letters="{RIGHT[5]}")',
+        f'%time \uff41nswer(2, "{RIGHT[2]}")',
+        f'\u0430nswer(2, "{RIGHT[2]}")',  # a Cyrillic a: another name, a NameError in the kernel too
+    )
+    subs = _with_normal(tmp_path, {b"wide.ipynb": wide})
+    out = tmp_path / "out"
+    assert main(_command(subs, tmp_path, out)) == 0
+    row = _records(out)["wide"]
+    assert float(row["score"]) == _points(1, 5) and row["q2"] == "0"
+    assert "Q2: wide.ipynb cell 4 line 1: an answer inside the %time magic; not counted" in row["problems"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# 15. a notebook of 100,000 cells: read in well under a second (times reported, not asserted)
+
+
+def test_plain_answer_cells_read_as_the_full_reader_reads_them() -> None:
+    """Cells of plain ``answer(N, "X")`` lines skip IPython's transformer and the parser: same result."""
+    sources = [
+        'answer(1, "B")',
+        'answer(1, "B")\n',
+        'answer(12, "A, c")\nanswer(2, "")\n',
+        'answer(1, "B")\n\n',
+        'answer(01, "B")',
+        'answer(1, "B") ',
+        'answer(1, "B")\r\n',
+        'answer(1, "B")\nx',
+        'answer(0, "B")',
+    ]
+    for source in sources:
+        slow = grading.FileAnswers()
+        reading._scan_python(source, "", slow)
+        assert reading._scan_cell(source) == (tuple(slow.calls), tuple(slow.ignored)), source
+    assert reading._plain_calls(sources[2]) == [(12, "A, c", 1), (2, "", 2)]
+    assert [reading._plain_calls(s) for s in sources[3:]] == [None] * 6
+
+
+def test_a_notebook_of_100000_cells(tmp_path: Path) -> None:
+    empty = {"cell_type": "code", "source": [], "metadata": {}, "outputs": [], "execution_count": None}
+    lesson = json.loads((paths.NOTEBOOKS / "01_lime.ipynb").read_text())["cells"]
+    cells = [*([empty] * 50_000), *(lesson * 3000)[:50_000]]  # a third of the lesson's cells mention answer
+    cells[-1] = {"cell_type": "code", "source": f'answer(1, "{RIGHT[1]}")', "metadata": {}}
+    path = tmp_path / "huge.ipynb"
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    reading.prepare()  # the imports, once per process: not part of reading a notebook
+    start = time.perf_counter()
+    found = grading.read_answers(path, "huge.ipynb", 2**30)
+    report_time("read a notebook of 100,000 cells (11 MB)", time.perf_counter() - start)
+    assert not found.errors and found.calls[-1] == (1, RIGHT[1], "huge.ipynb cell 100000 line 1")

@@ -1,6 +1,7 @@
 """Grading a class's answered notebooks (``python -m helpers grade``), one module per step.
 
 - :mod:`.submissions`: which files belong to which student (links, browser copies, Unicode ids);
+- :mod:`.names`: ids and file names of any bytes, shown printable and used to name feedback files;
 - :mod:`.reading`: the answers in one notebook, read without running it (what counts is stated there);
 - :mod:`.untrusted`: opening a student's files (regular files only, never blocking) and the time limit per student;
 - :mod:`.scoring`: one submission against a key, and a whole class in worker processes;

@@ -1,4 +1,4 @@
-"""Grade students' answered notebooks from their ``answer(N, "B")`` cells, without running them.
+r"""Grade students' answered notebooks from their ``answer(N, "B")`` cells, without running them.
 
 Where the submissions are (SUBMISSIONS_DIR; one entry per student, in any mix):
   <student_id>/               a folder of that student's notebooks (any *.ipynb at any depth)
@@ -8,16 +8,19 @@ Where the submissions are (SUBMISSIONS_DIR; one entry per student, in any mix):
 Anything else at the top level (alice.pdf, alice.zip) is a submission with status "error", so nobody
 drops out of grades.csv. Symbolic links are not followed (reported); browser copies ("x (1).ipynb",
 "x(2).ipynb", "x - Copy.ipynb") count once: the most recently modified copy is read (reported); ids
-are compared in Unicode NFC form and without case (merges reported). FIFOs, sockets and device nodes
+are compared in Unicode NFC form and without case (merges reported). A name may hold any bytes (a zip
+made in another encoding): outputs and messages show bytes that are not UTF-8 as \xNN, control
+characters as \r, \n, \t or \uNNNN, and a backslash in an id as \\. FIFOs, sockets and device nodes
 (unzip and tar can make them) are never opened: each is reported for its student, with what it is.
 Listing and reading one student's files stops after --read-timeout seconds (that student is reported).
 
 What counts: a top-level line answer(N, "X") in a code cell, with literal arguments, after IPython's own
-input transformer has turned %magics and !shell lines into Python (as the kernel does before running).
-The last counted answer to a question wins. Anything else that mentions answer is reported for its
-question with the reason it does not count: inside if/for/with/try or a function, inside a magic such
-as %time, part of a larger expression, non-literal arguments, a syntax error, and answers written in a
-markdown cell (reported for unanswered questions). Code is never run, unless --execute.
+input transformer has turned %magics and !shell lines into Python (as the kernel does before running),
+the name read as Python reads it (NFKC: "answer" typed in full-width letters is answer). The last counted
+answer to a question wins. Anything else that mentions answer is reported for its question with the
+reason it does not count: inside if/for/with/try or a function, inside a magic such as %time, part of a
+larger expression, non-literal arguments, a syntax error, and answers written in a markdown cell
+(reported for unanswered questions). Code is never run, unless --execute.
 
 Scoring: exact letters earn the points (multi-select all-or-nothing); --partial-credit gives
 points * max(0, right - wrong picks) / correct letters. Status: ok, warnings (graded, but look), error
@@ -25,8 +28,10 @@ points * max(0, right - wrong picks) / correct letters. Status: ok, warnings (gr
 
 Outputs (--out, written as one set: after a kill --out holds the old set or the new one, never a mix;
 --force replaces the whole set, feedback/ included): grades.csv, answers.csv, report.md,
-score_histogram.png, and with --feedback feedback/<student>.md. CSV cells that would start a spreadsheet
-formula (=, +, -, @) get a leading '.
+score_histogram.png, and with --feedback feedback/<student>.md (an id that is not a short, safe file
+name: a cut, safe form of it and a short hash; grades.csv's feedback column names each student's file).
+CSV cells that would start a spreadsheet formula (=, +, -, @) get a leading '; cells with a comma,
+quote, CR or LF are quoted.
 
 --execute runs a scratch copy of each notebook (papermill) with limits on CPU time, memory, file size
 and processes, and inside a bubblewrap sandbox (no network, read-only outside the copy) where bwrap is
@@ -41,6 +46,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from helpers.instructor.grading.names import readable
 from helpers.instructor.grading.scoring import DEFAULT_MAX_MB
 from helpers.instructor.grading.untrusted import DEFAULT_READ_TIMEOUT
 
@@ -172,7 +178,7 @@ def _main(args: argparse.Namespace) -> int:
             read_timeout=args.read_timeout,
         )
     except (AnswerKeyError, FileExistsError, FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {readable(str(err))}", file=sys.stderr)
         return 2
     counts = Counter(r.status for r in results)
     mean = statistics.mean(r.score for r in results) if results else 0.0
@@ -180,7 +186,7 @@ def _main(args: argparse.Namespace) -> int:
         f"graded {len(results)} submissions: {counts['ok']} ok, {counts['warnings']} with warnings, "
         f"{counts['error']} with errors; mean score {mean:.2f}."
     )
-    print(f"wrote {Path(args.out) / 'grades.csv'} and report.md (problems listed there).")
+    print(f"wrote {readable(str(Path(args.out) / 'grades.csv'))} and report.md (problems listed there).")
     return 0
 
 
@@ -226,7 +232,9 @@ def register(subparsers: Any) -> None:
         "over it is reported, and graded on the files read in time",
     )
     parser.add_argument("--kernel", default="python3", help="--execute: Jupyter kernel name (python3)")
-    parser.add_argument("--feedback", action="store_true", help="write feedback/<student>.md per student")
+    parser.add_argument(
+        "--feedback", action="store_true", help="write feedback/<student>.md per student (named in grades.csv)"
+    )
     parser.add_argument(
         "--max-mb",
         type=float,

@@ -2,9 +2,13 @@
 
 ``grades.csv`` (scores per question, status, problems), ``answers.csv`` (the letters read),
 ``report.md`` with ``score_histogram.png``, and with ``--feedback`` one ``feedback/<student>.md`` each
-(points per question, not the key). Text a student chose (an id from a file name, a message quoting
-their cell) never starts a CSV cell with ``=``, ``+``, ``-``, ``@``, tab or carriage return: such a cell
-gets a leading ``'``, so a spreadsheet shows it instead of running it as a formula.
+(points per question, not the key; an id that is not a short, safe file name gets a cut, safe form and a
+short hash, and ``grades.csv``'s ``feedback`` column names each student's file). Text a student chose (an
+id from a file name, a message quoting their cell) never starts a CSV cell with ``=``, ``+``, ``-``,
+``@``, tab or carriage return: such a cell gets a leading ``'``, so a spreadsheet shows it instead of
+running it as a formula. Ids and messages are written in the printable form of
+:mod:`~helpers.instructor.grading.names` (bytes that are not UTF-8 as ``\\xNN``, a CR as ``\\r``), and a
+CSV cell holding a comma, quote, CR or LF is quoted, so every record stays one record.
 
 The set is built in a hidden folder beside ``--out`` and put in place in one step (an atomic exchange of
 the two folders where the system has it, Linux's ``renameat2``), so after a kill at any moment ``--out``
@@ -14,7 +18,6 @@ Files and folders get the usual modes (the umask is honoured).
 
 from __future__ import annotations
 
-import csv
 import ctypes
 import io
 import math
@@ -28,11 +31,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from helpers.instructor.grading.names import file_stem, readable, shown_id
 from helpers.instructor.grading.scoring import Result
 from helpers.questions import questions
 
 OUTPUT_NAMES = ("grades.csv", "answers.csv", "report.md", "score_histogram.png", "feedback")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CSV_QUOTED = re.compile(r'[,"\r\n]')
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
 def fmt(value: float) -> str:
@@ -46,36 +52,41 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _csv_field(text: str) -> str:
+    """One RFC 4180 field: quoted when it holds a comma, a quote, a CR or an LF (the csv module quotes only
+    the characters of its line terminator, so a CR inside a cell would split the record for every reader)."""
+    return '"' + text.replace('"', '""') + '"' if _CSV_QUOTED.search(text) else text
+
+
 def _csv(rows: Iterable[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([safe_cell(v) for v in row] for row in rows)
-    return buffer.getvalue()
+    return "".join(",".join(_csv_field(safe_cell(v)) for v in row) + "\n" for row in rows)
 
 
-def grades_csv(results: Sequence[Result], key: dict[str, Any], executed: bool = False) -> str:
+def _problems(result: Result) -> str:
+    return " | ".join(readable(m) for m in result.messages)
+
+
+def grades_csv(
+    results: Sequence[Result], key: dict[str, Any], executed: bool = False, feedback: Sequence[str] | None = None
+) -> str:
+    """grades.csv; ``feedback``: each result's file in feedback/ (:func:`feedback_names`), a column if given."""
     numbers = list(key["questions"])
-    header = [
-        "student",
-        "score",
-        "max_score",
-        *(f"q{n}" for n in numbers),
-        "status",
-        "files",
-        *(["execution"] if executed else []),
-        "problems",
-    ]
+    extra = {"execution": [r.execution for r in results]} if executed else {}
+    if feedback is not None:
+        extra["feedback"] = [f"feedback/{name}" for name in feedback]
+    header = ["student", "score", "max_score", *(f"q{n}" for n in numbers), "status", "files", *extra, "problems"]
     rows = [
         [
-            r.student,
+            shown_id(r.student),
             fmt(r.score),
             fmt(r.max_score),
             *(fmt(r.points[n]) for n in numbers),
             r.status,
             r.files,
-            *([r.execution] if executed else []),
-            " | ".join(r.messages),
+            *(column[i] for column in extra.values()),
+            _problems(r),
         ]
-        for r in results
+        for i, r in enumerate(results)
     ]
     return _csv([header, *rows])
 
@@ -83,7 +94,10 @@ def grades_csv(results: Sequence[Result], key: dict[str, Any], executed: bool = 
 def answers_csv(results: Sequence[Result], key: dict[str, Any]) -> str:
     numbers = list(key["questions"])
     return _csv(
-        [["student", *(f"q{n}" for n in numbers)], *([r.student, *(r.answers[n] for n in numbers)] for r in results)]
+        [
+            ["student", *(f"q{n}" for n in numbers)],
+            *([shown_id(r.student), *(r.answers[n] for n in numbers)] for r in results),
+        ]
     )
 
 
@@ -142,7 +156,12 @@ def histogram_png(results: Sequence[Result], key: dict[str, Any]) -> bytes:
 
 
 def report_md(
-    results: Sequence[Result], key: dict[str, Any], partial_credit: bool, seconds: float, executed: str = ""
+    results: Sequence[Result],
+    key: dict[str, Any],
+    partial_credit: bool,
+    seconds: float,
+    executed: str = "",
+    feedback: bool = False,
 ) -> str:
     """The summary report (Markdown): totals, per-question table, histogram, submissions with problems."""
     table = questions()
@@ -163,6 +182,8 @@ def report_md(
             f"- Score: mean {statistics.mean(scores):.2f}, median {fmt(statistics.median(scores))}, "
             f"min {fmt(min(scores))}, max {fmt(max(scores))} (out of {fmt(max_score)})."
         )
+    if feedback:
+        lines.append("- Feedback: one file per student in feedback/; grades.csv's feedback column names each one.")
     lines += [
         "",
         "![Score histogram](score_histogram.png)",
@@ -189,7 +210,7 @@ def report_md(
     if not problems:
         lines.append("None.")
     for r in problems:
-        lines.append(f"- **{r.student}** ({r.status}, score {fmt(r.score)}):")
+        lines.append(f"- **{_markdown_id(r.student)}** ({r.status}, score {fmt(r.score)}):")
         lines += [f"  - {_cell(m)}" for m in r.messages]
     if executed:
         failed = [r for r in results if r.execution not in ("", "ok")]
@@ -200,19 +221,25 @@ def report_md(
             f"Protection: {executed}",
             "",
         ]
-        lines += [f"- **{r.student}**: {r.execution}" for r in failed] or ["Every notebook ran."]
+        lines += [f"- **{_markdown_id(r.student)}**: {_cell(r.execution)}" for r in failed] or ["Every notebook ran."]
     return "\n".join(lines) + "\n"
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text for one line (or table cell) of Markdown: printable, on one line, no ``|`` ending a cell."""
+    return readable(text).replace("|", "\\|")
+
+
+def _markdown_id(student: str) -> str:
+    """An id in Markdown, shown as it is: characters that would format (``*``, ``_``, ``[``...) escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", shown_id(student))
 
 
 def feedback_md(result: Result, key: dict[str, Any]) -> str:
     """A student's feedback: their letters and points per question (right/wrong, not the key)."""
     table = questions()
     lines = [
-        f"# Quiz feedback for {result.student}",
+        f"# Quiz feedback for {_markdown_id(result.student)}",
         "",
         f"Score: **{fmt(result.score)} / {fmt(result.max_score)}**",
         "",
@@ -230,8 +257,20 @@ def feedback_md(result: Result, key: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _safe_filename(student: str) -> str:
-    return re.sub(r"[^\w.\-]+", "_", student).strip(".") or "student"
+def feedback_names(results: Sequence[Result]) -> list[str]:
+    """Each result's file name in feedback/ (:func:`~helpers.instructor.grading.names.file_stem` + ``.md``),
+    unique even where the file system ignores case: a clash gets ``-2``, ``-3``..."""
+    used: set[str] = set()
+    names = []
+    for r in results:
+        stem = file_stem(r.student)
+        name, count = f"{stem}.md", 1
+        while name.casefold() in used:
+            count += 1
+            name = f"{stem}-{count}.md"
+        used.add(name.casefold())
+        names.append(name)
+    return names
 
 
 def _umask() -> int:
@@ -319,21 +358,18 @@ def write_outputs(
 ) -> list[Path]:
     """Write grades.csv, answers.csv, report.md, score_histogram.png (and feedback/) as one set into
     ``out``, replacing what was there (call :func:`check_out` first)."""
+    own = feedback_names(results) if feedback else None  # each student's file in feedback/
 
     def build(folder: Path) -> None:
         (folder / "score_histogram.png").write_bytes(histogram_png(results, key))
         (folder / "answers.csv").write_text(answers_csv(results, key), encoding="utf-8")
-        (folder / "report.md").write_text(report_md(results, key, partial_credit, seconds, executed), encoding="utf-8")
-        if feedback:
+        report = report_md(results, key, partial_credit, seconds, executed, feedback)
+        (folder / "report.md").write_text(report, encoding="utf-8")
+        if own is not None:
             (folder / "feedback").mkdir()
-            used: set[str] = set()
-            for r in results:
-                name = _safe_filename(r.student)
-                while name.casefold() in used:
-                    name += "_"
-                used.add(name.casefold())
-                (folder / "feedback" / f"{name}.md").write_text(feedback_md(r, key), encoding="utf-8")
-        (folder / "grades.csv").write_text(grades_csv(results, key, bool(executed)), encoding="utf-8")
+            for r, name in zip(results, own, strict=True):
+                (folder / "feedback" / name).write_text(feedback_md(r, key), encoding="utf-8")
+        (folder / "grades.csv").write_text(grades_csv(results, key, bool(executed), own), encoding="utf-8")
 
     publish(build, out)
     names = ["grades.csv", "score_histogram.png", "answers.csv", "report.md"] + (["feedback"] if feedback else [])

@@ -7,19 +7,24 @@ kernel would before running it. Everything else that mentions ``answer`` is not 
 for its question with the reason: a call inside ``if``/``for``/``with``/``try``/a function, one inside a
 magic such as ``%time``, one that is part of a larger expression, non-literal arguments, a line with a
 syntax error, and (for questions left unanswered) an answer written in a markdown cell, which never runs
-(outside backticks: `answer(7, "B")` in backticks is an example).
+(outside backticks: `answer(7, "B")` in backticks is an example). Names are read as Python reads them
+(NFKC): ``answer`` typed in full-width letters runs as ``answer`` in the kernel, so it counts here too.
 """
 
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import os
 import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from helpers.instructor.grading.untrusted import SpecialFile, open_regular
 
@@ -44,6 +49,13 @@ _CONTEXTS = {
 }
 _MAGIC_METHODS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
 _TOO_DEEP = (RecursionError, MemoryError)
+#: A line that is only ``answer(N, "X")`` in its plainest form (how the lessons write it). IPython's
+#: transformer leaves a cell of such lines as it is and Python reads each as one counted call, so such a
+#: cell is read without either: the same result, without a notebook of 100,000 cells taking seconds.
+_PLAIN_ANSWER = re.compile(r'answer\(([1-9][0-9]{0,5}), "([A-Za-z ,]*)"\)')
+#: Texts up to this size keep their reading for a repeat (a notebook pasted into itself many times).
+_CACHED_CHARS = 4096
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -75,6 +87,33 @@ def prepare() -> None:
     import nbformat  # noqa: F401
 
     _transformer()
+
+
+def _reused(function: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``function`` of a text, its result kept for the last 1024 texts of up to :data:`_CACHED_CHARS`
+    characters (callers only read results)."""
+    cached = lru_cache(maxsize=1024)(function)
+
+    @wraps(function)
+    def reuse(text: str) -> _T:
+        return cached(text) if len(text) <= _CACHED_CHARS else function(text)
+
+    return reuse
+
+
+def folded(text: str) -> str:
+    """``text`` as Python compares names (NFKC), so ``answer`` typed in full-width letters is found."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+@_reused
+def _folds_to_answer(text: str) -> bool:
+    return "answer" in folded(text)
+
+
+def mentions_answer(text: str) -> bool:
+    """Whether ``text`` may hold a call of ``answer`` (a cheap test before reading it as Python)."""
+    return "answer" in text or (not text.isascii() and _folds_to_answer(text))
 
 
 def _text(node: ast.AST) -> str:
@@ -146,7 +185,7 @@ def _scan_statement(statement: ast.stmt, where: str, offset: int, found: FileAns
             )
         elif _magic_text(node):
             name, text = _magic_text(node)
-            for match in _NUMBER_IN_TEXT.finditer(text):
+            for match in _NUMBER_IN_TEXT.finditer(folded(text)):
                 found.ignored.append(
                     (
                         int(match[1]),
@@ -162,19 +201,54 @@ def _magic_text(node: ast.AST) -> tuple[str, str] | None:
         return None
     strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
     text = "\n".join(strings[1:] if node.func.attr.startswith("run_") else strings)
-    if "answer" not in text:
+    if not mentions_answer(text):
         return None
     prefix = {"run_line_magic": "%", "run_cell_magic": "%%"}.get(node.func.attr)
     return (f"{prefix}{strings[0]}" if prefix and strings else "!shell"), text
 
 
+def _plain_calls(source: str) -> list[tuple[int, str, int]] | None:
+    """``[(number, letters, line)]`` when every line of the cell is a :data:`_PLAIN_ANSWER`, else None."""
+    if not source.startswith("answer("):
+        return None
+    lines = source.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    calls = []
+    for index, line in enumerate(lines):
+        match = _PLAIN_ANSWER.fullmatch(line)
+        if match is None:
+            return None
+        calls.append((int(match[1]), match[2], index + 1))
+    return calls
+
+
 def scan_code_cell(source: str, where: str, found: FileAnswers) -> None:
     """Read one code cell (IPython syntax transformed first); see the module docstring for the rule."""
+    calls, ignored = _scan_cell(source)
+    found.calls += [(number, letters, where + at) for number, letters, at in calls]
+    found.ignored += [(number, where + message) for number, message in ignored]
+
+
+@_reused
+def _scan_cell(source: str) -> tuple[tuple[tuple[Any, Any, str], ...], tuple[tuple[int | None, str], ...]]:
+    """A code cell's (calls, ignored), as in :class:`FileAnswers`, each place and message still to be
+    prefixed with the cell's name (they all start with it): kept for a repeat of the same text."""
+    found = FileAnswers()
+    plain = _plain_calls(source)
+    if plain is not None:
+        found.calls += [(number, letters, f" line {line}") for number, letters, line in plain]
+    else:
+        _scan_python(source, "", found)
+    return tuple(found.calls), tuple(found.ignored)
+
+
+def _scan_python(source: str, where: str, found: FileAnswers) -> None:
+    """Read the cell as the kernel does (IPython's transformer, then Python's parser) into ``found``."""
     try:
-        python = _transformer().transform_cell(source)
-        tree = ast.parse(python)
+        tree = ast.parse(_transformer().transform_cell(source))
     except _TOO_DEEP:
-        numbers = sorted({int(m[1]) for m in _NUMBER_IN_TEXT.finditer(source)}) or [None]
+        numbers = sorted({int(m[1]) for m in _NUMBER_IN_TEXT.finditer(folded(source))}) or [None]
         found.ignored += [(n, f"{where}: nested too deeply for Python to read; not counted.") for n in numbers]
         return
     except Exception:  # noqa: BLE001 - a syntax error (or a transformer failure): read line by line
@@ -190,9 +264,9 @@ def scan_code_cell(source: str, where: str, found: FileAnswers) -> None:
 def _scan_lines(source: str, where: str, found: FileAnswers) -> None:
     """A cell with a syntax error: each unindented line that mentions answer, on its own."""
     for index, line in enumerate(source.splitlines()):
-        if "answer" not in line:
+        if not mentions_answer(line):
             continue
-        number = next((int(m[1]) for m in _NUMBER_IN_TEXT.finditer(line)), None)
+        number = next((int(m[1]) for m in _NUMBER_IN_TEXT.finditer(folded(line))), None)
         at = f"{where} line {index + 1}"
         if line[:1].isspace():
             found.ignored.append((number, f"{at}: indented, in a cell with a syntax error; not counted."))
@@ -207,6 +281,20 @@ def _scan_lines(source: str, where: str, found: FileAnswers) -> None:
                 _scan_statement(statement, where, index, found)
             except _TOO_DEEP:
                 found.ignored.append((number, f"{at}: nested too deeply to read; not counted."))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: reading a notebook makes no cycles to speak of (JSON and syntax trees
+    make none), and its passes over every object of a notebook of 100,000 cells, repeated as cells are read,
+    would double the time to read it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _load(path: Path, label: str, max_bytes: int, found: FileAnswers) -> dict[str, Any] | None:
@@ -259,7 +347,7 @@ def _cells(raw: dict[str, Any], label: str, found: FileAnswers) -> list[Any] | N
     try:
         major, minor = get_version(raw)
         if major == 4:
-            notebook = nbformat.from_dict(raw)
+            notebook = raw  # what from_dict would make of it holds the same values (and takes seconds at 100k cells)
         elif major in nbformat.versions:
             notebook = nbformat.convert(nbformat.versions[major].to_notebook_json(raw, minor=minor), 4)
         else:
@@ -273,25 +361,44 @@ def _cells(raw: dict[str, Any], label: str, found: FileAnswers) -> list[Any] | N
     return cells
 
 
+def _joined(source: Any) -> Any:
+    """A cell's source as one string where it is a list of lines (as nbformat's reader joins them)."""
+    if not isinstance(source, list):
+        return source
+    try:
+        return "".join(source)
+    except TypeError:  # not all strings
+        return "".join(map(str, source))
+
+
+@_reused
+def _markdown_answers(source: str) -> tuple[int, ...]:
+    """The questions a markdown cell answers, outside code (`answer(7, "B")` in backticks is an example)."""
+    prose = _CODE_IN_MARKDOWN.sub("", folded(source))
+    return tuple(int(m[1]) for m in _MARKDOWN_ANSWER.finditer(prose))
+
+
 def read_answers(path: Path, label: str, max_bytes: int) -> FileAnswers:
     """Everything about ``answer`` in the notebook at ``path`` (never executed; links not followed)."""
+    with _collector_paused():
+        return _read(path, label, max_bytes)
+
+
+def _read(path: Path, label: str, max_bytes: int) -> FileAnswers:
     found = FileAnswers()
     raw = _load(path, label, max_bytes, found)
     cells = _cells(raw, label, found) if raw is not None else None
     for index, cell in enumerate(cells or ()):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown"):
             continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(str(s) for s in source)
+        source = _joined(cell.get("source", ""))
+        if isinstance(source, str) and not mentions_answer(source):
+            continue
         where = f"{label} cell {index + 1}"
         if not isinstance(source, str):
             found.warnings.append(f"{where}: malformed source; skipped.")
-        elif "answer" not in source:
-            continue
         elif cell["cell_type"] == "markdown":
-            prose = _CODE_IN_MARKDOWN.sub("", source)  # `answer(7, "B")` in backticks is an example
-            found.markdown += [(int(m[1]), where) for m in _MARKDOWN_ANSWER.finditer(prose)]
+            found.markdown += [(number, where) for number in _markdown_answers(source)]
         else:
             scan_code_cell(source, where, found)
     return found

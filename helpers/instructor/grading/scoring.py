@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from helpers.questions import check, questions
 #: Files bigger than this are reported, not read (a notebook full of images is a few MB).
 DEFAULT_MAX_MB = 64.0
 _UNANSWERED = (None, Ellipsis)
+#: Answers to one question listed in full up to this many (a notebook may repeat one a thousand times).
+_LISTED = 6
 
 
 @dataclass
@@ -110,12 +113,22 @@ def _accept(found: FileAnswers, history: dict[int, list[tuple[str, str]]], warni
                 f"Q{number}: {where}: answer {_answer_word(letters)} is not letters in quotes; not counted."
             )
             continue
-        try:
-            picked = check(number, letters)
-        except ValueError as err:
-            warnings.append(f"Q{number}: {where}: {err} Not counted.")
+        picked, problem = _checked(number, letters) if len(letters) <= 64 else _check(number, letters)
+        if problem:
+            warnings.append(f"Q{number}: {where}: {problem} Not counted.")
             continue
         history.setdefault(number, []).append((picked, where))
+
+
+def _check(number: int, letters: str) -> tuple[str, str]:
+    """``check``'s answer: (normalized letters, "") or ("", why it does not count)."""
+    try:
+        return check(number, letters), ""
+    except ValueError as err:
+        return "", str(err)
+
+
+_checked = lru_cache(maxsize=4096)(_check)  # once per distinct (short) answer: a notebook may repeat one
 
 
 def _grade(
@@ -199,8 +212,7 @@ def _notes(
     notes = []
     for number, given in sorted(history.items()):
         if len(given) > 1:
-            listing = ", ".join(f"{letters} ({where})" for letters, where in given)
-            notes.append(f"Q{number} answered {len(given)} times: {listing}; the last one counts.")
+            notes.append(f"Q{number} answered {len(given)} times: {_listing(given)}; the last one counts.")
     notes += [f"Q{number}: {message}" if number is not None else message for number, message in ignored]
     for number, where in markdown:
         if number in keyed and number not in history:
@@ -209,6 +221,13 @@ def _notes(
                 "counted (answer in a code cell)."
             )
     return notes
+
+
+def _listing(given: list[tuple[str, str]]) -> str:
+    """``"A (where), B (where)"``; beyond :data:`_LISTED` answers, the first and last few around "..."."""
+    half = _LISTED // 2
+    ends = [given] if len(given) <= _LISTED else [given[:half], given[-half:]]
+    return ", ..., ".join(", ".join(f"{letters} ({where})" for letters, where in part) for part in ends)
 
 
 def _missing_notebooks(history: dict[int, Any], keyed: dict[int, Any]) -> list[str]:

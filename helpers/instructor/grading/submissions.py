@@ -32,12 +32,14 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.instructor.grading.names import shown_id
 from helpers.instructor.grading.untrusted import DEFAULT_READ_TIMEOUT, TimeLimit, is_special, kind, time_limit
 
 SKIPPED_NAMES = {"__MACOSX", "__pycache__", ".ipynb_checkpoints"}
-_NOTEBOOK_FILE = re.compile(r"^(?P<student>.+?)_(?P<notebook>\d{2}_[A-Za-z0-9_\-]+)$")
+#: A name is any characters, a newline too (DOTALL; ``\Z``, since ``$`` would also match before a final one).
+_NOTEBOOK_FILE = re.compile(r"(?P<student>.+?)_(?P<notebook>\d{2}_[A-Za-z0-9_\-]+)\Z", re.DOTALL)
 #: What browsers and file managers append to a second copy: " (1)", "(2)", " - Copy", " - Copy (3)".
-_COPY_SUFFIX = re.compile(r"^(?P<base>.+?)(?:\s*\(\d{1,3}\)| - Copy(?: \(\d{1,3}\))?)$")
+_COPY_SUFFIX = re.compile(r"(?P<base>.+?)(?:\s*\(\d{1,3}\)| - Copy(?: \(\d{1,3}\))?)\Z", re.DOTALL)
 _ARCHIVES = (".zip", ".tar", ".gz", ".7z", ".rar")
 
 
@@ -249,6 +251,6 @@ def _merge_notes(members: list[_Member], root: Path) -> list[str]:
     names = ", ".join(m.entry.relative_to(root).as_posix() + ("/" if m.entry.is_dir() else "") for m in members)
     because = " (the same name in two Unicode forms, NFC and NFD, as zips made on macOS write it)" if unicode else ""
     return [
-        f"student id {members[0].written!r} appears more than once ({names}){because}; their answers "
+        f"student id '{shown_id(members[0].written)}' appears more than once ({names}){because}; their answers "
         "are merged, files read in that order, the last answer to a question counts."
     ]
