@@ -3,7 +3,7 @@
 bounds), each notebook copied alone into an empty folder and executed headless with its setup cell
 installing the wheel built from this checkout.
 
-``tests/test_install.py`` runs one lesson in each environment; run all nine in Colab's with
+``tests/test_student_environments.py`` runs one lesson in each environment; run all nine in Colab's with
 
     .venv/bin/python tests/fresh_install.py [--env colab|lowest] [--profile course|quick] [--keep DIR]
 
