@@ -55,7 +55,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_unconfigure(config: pytest.Config) -> None:
     building = config.stash.get(BUILDING, None)
     if building is not None and building.poll() is None:
-        building.terminate()  # an unfinished build leaves nothing in the cache
+        building.terminate()  # the next build removes what it left half-built
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -45,10 +47,6 @@ NAMES = ("colab", "lowest")
 def pip_cache() -> str:
     """pip's cache of the calling user, shared with the test environments' installs."""
     return os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
-
-
-def canonical(name: str) -> str:
-    return name.lower().replace("_", "-").replace(".", "-")
 
 
 @dataclass
@@ -75,7 +73,7 @@ class Env:
     def freeze(self) -> dict[str, str]:
         """{distribution name: version} of what is installed."""
         listed = json.loads(self.pip("list", "--format", "json").stdout)
-        return {canonical(p["name"]): p["version"] for p in listed}
+        return {canonicalize_name(p["name"]): p["version"] for p in listed}
 
     def changed(self, before: dict[str, str]) -> list[str]:
         """Packages of ``before`` that are gone or have another version now."""

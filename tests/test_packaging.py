@@ -8,6 +8,7 @@ import sys
 
 import pytest
 import yaml
+from packaging.utils import canonicalize_name
 
 from helpers import paths
 
@@ -15,14 +16,10 @@ from helpers import paths
 LOCK = (paths.ROOT / "requirements.txt").read_text()
 
 
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _locked() -> dict[str, tuple[str, int]]:
     """The lock requirements.txt: {name: (version, how many hashes)}."""
     entries = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)((?: \\\n\s+--hash=sha256:[0-9a-f]{64})*)", LOCK, re.M)
-    return {canonical(name): (version, hashes.count("--hash")) for name, version, hashes in entries}
+    return {canonicalize_name(name): (version, hashes.count("--hash")) for name, version, hashes in entries}
 
 
 def test_environment_installs_the_lock() -> None:
@@ -34,7 +31,8 @@ def test_environment_installs_the_lock() -> None:
 def test_lock_pins_every_package_with_hashes_and_is_what_make_installs() -> None:
     requirements = [line for line in LOCK.splitlines() if line and not line.startswith((" ", "#"))]
     assert requirements and all(re.fullmatch(r"\S+==\S+ \\", line) for line in requirements), "pins only"
-    assert len(requirements) == len(_locked()) and all(n > 0 for _, n in _locked().values()), "a hash for each"
+    locked = _locked()
+    assert len(requirements) == len(locked) and all(n > 0 for _, n in locked.values()), "a hash for each"
     assert "#    make lock" in LOCK  # compiled by the documented command
     makefile = (paths.ROOT / "Makefile").read_text()
     assert "pip install --quiet --require-hashes --no-deps -r requirements.txt" in makefile
@@ -53,8 +51,8 @@ def test_lock_satisfies_every_range_the_project_declares() -> None:
         requirement = Requirement(text)
         if requirement.name == "hw9-xai":
             continue
-        assert canonical(requirement.name) in locked, f"requirements.txt lacks {requirement.name}; run `make lock`"
-        version = locked[canonical(requirement.name)][0]
+        assert canonicalize_name(requirement.name) in locked, f"requirements.txt lacks {requirement.name}; `make lock`"
+        version = locked[canonicalize_name(requirement.name)][0]
         assert requirement.specifier.contains(version, prereleases=True), f"{text}: locked {version}; `make lock`"
     for requirement in project["dependencies"]:
         assert re.fullmatch(r"[A-Za-z0-9._-]+>=[0-9.]+", requirement), f"{requirement}: lower bounds only"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.utils import canonicalize_name
 
 import helpers
 from helpers import paths
@@ -91,7 +92,7 @@ def test_colab_environment_holds_colabs_versions_and_not_the_bundles_packages(co
     _, before = colab_env
     assert not set(ABSENT) & set(before), "Colab's runtime does not hold these: the bundle must bring them"
     pinned = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", (paths.ROOT / "tests/envs/colab.txt").read_text(), re.M))
-    wrong = {n: v for n, v in pinned.items() if before.get(re.sub(r"[-_.]+", "-", n).lower()) not in (v, f"{v}+cpu")}
+    wrong = {n: v for n, v in pinned.items() if before.get(canonicalize_name(n)) not in (v, f"{v}+cpu")}
     assert wrong == {}, f"the Colab environment does not hold Colab's versions: {wrong}"
 
 
@@ -171,7 +172,7 @@ def test_a_bert_lesson_runs_at_the_lowest_declared_bounds(lowest) -> None:
     declared = [
         Requirement(r) for r in tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     ]
-    bounds = {re.sub(r"[-_.]+", "-", r.name).lower(): next(iter(r.specifier)).version for r in declared}
+    bounds = {canonicalize_name(r.name): next(iter(r.specifier)).version for r in declared}
     above = {n: before[n] for n, v in bounds.items() if n != "torch" and Version(before[n]) != Version(v)}
     assert above == {}, f"the lowest environment holds these above their declared bounds: {above}"
     run_alone(env, before, "07_bert_embedding_analysis", ", on cpu.")
