@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from helpers import paths  # noqa: E402 - run as a script from anywhere
-from helpers.bundle.run import PROFILES, local_kernel_manager  # noqa: E402
+from helpers.bundle.run import PROFILES, execute  # noqa: E402
 from helpers.bundle.wheel import build_wheel  # noqa: E402
 
 #: The committed lists of Colab's versions.
@@ -100,7 +100,8 @@ class Env:
 
     def run_notebook(self, stem: str, profile: str = "quick", timeout: int = 1200) -> float:
         """Copy notebook ``stem`` alone into an empty folder and execute it there in this environment's
-        kernel with papermill (``device="cpu"`` and ``profile``'s parameters); return the seconds taken."""
+        kernel as ``helpers run`` executes lessons (``device="cpu"`` and ``profile``'s parameters, every
+        figure cell checked); return the seconds taken."""
         import papermill
 
         work = Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=self.folder))
@@ -110,16 +111,7 @@ class Env:
         if "device" in papermill.inspect_notebook(str(source)):
             params["device"] = "cpu"
         started = time.perf_counter()
-        papermill.execute_notebook(
-            str(source),
-            str(work / f"{stem}.executed.ipynb"),
-            parameters=params,
-            kernel_name=KERNEL,
-            cwd=str(work),
-            progress_bar=False,
-            execution_timeout=timeout,
-            kernel_manager_class=local_kernel_manager(),
-        )
+        execute(source, work / f"{stem}.executed.ipynb", params, KERNEL, timeout, cwd=work)
         return time.perf_counter() - started
 
 

@@ -114,11 +114,16 @@ def cells_without_figures(executed: Path) -> list[str]:
 
 
 def execute(
-    source: Path, target: Path, parameters: dict[str, Any] | None = None, kernel: str = "python3", timeout: int = 1800
+    source: Path,
+    target: Path,
+    parameters: dict[str, Any] | None = None,
+    kernel: str = "python3",
+    timeout: int = 1800,
+    cwd: Path | None = None,
 ) -> None:
     """Execute one notebook into ``target`` as the bundle runs lessons: papermill, a
-    :func:`local_kernel_manager` kernel (figures inline), the notebooks folder as working directory (the
-    output folder when installed from the wheel: never write into site-packages).
+    :func:`local_kernel_manager` kernel (figures inline), ``cwd`` as working directory (default: the
+    notebooks folder, or the output folder when installed from the wheel: never write into site-packages).
 
     Raises papermill's errors (a failing cell, a timeout, a dead kernel), and :class:`MissingFigure`
     naming the figure cells that showed no figure.
@@ -130,7 +135,7 @@ def execute(
         str(target),
         parameters=parameters or {},
         kernel_name=kernel,
-        cwd=str(target.parent if paths.INSTALLED else paths.NOTEBOOKS),
+        cwd=str(cwd or (target.parent if paths.INSTALLED else paths.NOTEBOOKS)),
         progress_bar=False,
         execution_timeout=timeout,
         kernel_manager_class=local_kernel_manager(),
