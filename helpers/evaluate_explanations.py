@@ -116,7 +116,7 @@ def load_validation(
     """
     per_class = check_int("per_class (validation images per class)", per_class, 1)
     if data_dir is None:
-        from helpers.bundle.synthetic import ensure_embedded
+        from helpers.synthetic_food import ensure_embedded
 
         data_dir = ensure_embedded() / "validation"
     dataset = FoodDataset(Path(data_dir))

@@ -99,7 +99,7 @@ def load_observation(
     """
     embedded = data_dir is None
     if embedded:
-        from helpers.bundle.synthetic import ensure_embedded
+        from helpers.synthetic_food import ensure_embedded
 
         data_dir = ensure_embedded() / "food"
     folder = observed_folder(_resolve(data_dir))

@@ -50,6 +50,12 @@ BUILD = CACHE / "build" if INSTALLED else ROOT / "build"
 #: The lesson notebooks.
 NOTEBOOKS = PACKAGE / "_notebooks" if INSTALLED else ROOT / "notebooks"
 
+
+def lessons(pattern: str = "*") -> list[Path]:
+    """The lesson notebooks (``NN_name.ipynb`` in :data:`NOTEBOOKS`) matching ``pattern``, in order."""
+    return sorted(p for p in NOTEBOOKS.glob(f"{pattern}.ipynb") if p.stem[:2].isdigit())
+
+
 #: The embedded default checkpoint (narrow course classifier trained on the synthetic data).
 EMBEDDED_CHECKPOINT = DATA / "checkpoints" / "embedded.pt"
 

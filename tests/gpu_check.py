@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from helpers import paths  # noqa: E402 - run as a script from anywhere
-from helpers.bundle.run import KERNEL_ENV, PROFILES, execute, notebooks  # noqa: E402
+from helpers.bundle.run import KERNEL_ENV, PROFILES, execute  # noqa: E402
 
 CHECK = "# NBVAL_CHECK_OUTPUT"
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out or tempfile.mkdtemp(prefix="hw9-gpu-"))
     failed = []
     print(f"{'lesson':<36}{'CPU s':>8}{'GPU s':>8}  evidence (GPU vs CPU)")
-    for stem in (p.stem for p in notebooks(args.notebooks)):
+    for stem in (p.stem for p in paths.lessons(args.notebooks)):
         seconds = run_lesson(stem, out, args.profile)
         found = compare(evidence(out / "cpu" / f"{stem}.ipynb"), evidence(out / "cuda" / f"{stem}.ipynb"))
         said = (

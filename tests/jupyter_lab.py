@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 
 from helpers import paths
-from helpers.bundle.run import KERNEL_ENV, PROFILES, notebooks
+from helpers.bundle.run import KERNEL_ENV, PROFILES
 
 #: The settings defaults the bundle ships (news "Never", no update check: no pop-up asking to reach the
 #: internet) and the server flags that stop the news feed and the update check. ``make lab`` passes the
@@ -62,7 +62,7 @@ def prepare_notebooks(dest: Path, names: Sequence[str] | None = None, profile: s
 
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}.")
-    sources = notebooks()
+    sources = paths.lessons()
     if names is not None:
         by_stem = {p.stem: p for p in sources}
         missing = [n for n in names if n not in by_stem]

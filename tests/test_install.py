@@ -19,7 +19,6 @@ import tomllib
 import helpers
 from helpers import paths
 from helpers.bundle import colab, site, wheel
-from helpers.bundle.run import notebooks
 from helpers.bundle.site import Lesson
 
 PYPROJECT = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())
@@ -47,7 +46,7 @@ def test_built_wheel_holds_the_lessons_data_and_no_answer_material(tmp_path: Pat
     assert wheel.wheel_problems(built) == []
     names = zipfile.ZipFile(built).namelist()
     stems = {Path(n).stem for n in names if n.startswith("helpers/_notebooks/")}
-    assert stems == {nb.stem for nb in notebooks()}
+    assert stems == {nb.stem for nb in paths.lessons()}
     assert not [n for n in names if "keys" in Path(n).parts or "instructor" in n or "/cache/" in n]
     keys = [k.read_bytes().strip() for k in (paths.DATA / "keys").glob("*.json")]
     with zipfile.ZipFile(built) as archive:
@@ -99,7 +98,7 @@ def setup_cells(nb: nbformat.NotebookNode) -> list[int]:
     return [i for i, c in enumerate(nb.cells) if colab.SETUP_TAG in c.metadata.get("tags", [])]
 
 
-@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", paths.lessons(), ids=lambda p: p.stem)
 def test_setup_cell_follows_the_parameters_cell_in_every_lesson(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -110,7 +109,7 @@ def test_setup_cell_follows_the_parameters_cell_in_every_lesson(path: Path) -> N
 
 def test_readme_links_are_up_to_date() -> None:
     readme = (paths.ROOT / "README.md").read_text()
-    assert colab.readme_links(notebooks()) in readme, "run `python -m helpers colab --write`"
+    assert colab.readme_links(paths.lessons()) in readme, "run `python -m helpers colab --write`"
 
 
 def run_cell(cwd: Path, source: str = "", **env: str) -> subprocess.CompletedProcess:
@@ -185,14 +184,14 @@ def test_colab_links_follow_the_one_repository_setting(monkeypatch: pytest.Monke
     lesson = Lesson("02_saliency_map", "02 · Saliency", "Gradients.", [5], "", ok=True, seconds=1.0)
     monkeypatch.setattr(colab, "REPOSITORY", "")
     assert colab.colab_url("02_saliency_map") == "" and colab.wheel_url() == ""
-    assert "colab" not in site.lesson_card(lesson) and "http" not in colab.readme_links(notebooks())
+    assert "colab" not in site.lesson_card(lesson) and "http" not in colab.readme_links(paths.lessons())
     assert 'source = os.environ.get("HW9_WHEEL", "")' in colab.setup_cell()
     monkeypatch.setattr(colab, "REPOSITORY", "someone/hw9-xai")
     url = "https://colab.research.google.com/github/someone/hw9-xai/blob/main/notebooks/02_saliency_map.ipynb"
     assert colab.colab_url("02_saliency_map") == url
     assert f'<a class="colab" href="{url}">Open in Colab</a>' in site.lesson_card(lesson)
-    assert re.findall(r"\]\((https://colab[^)]+)\)", colab.readme_links(notebooks())) == [
-        colab.colab_url(nb.stem) for nb in notebooks()
+    assert re.findall(r"\]\((https://colab[^)]+)\)", colab.readme_links(paths.lessons())) == [
+        colab.colab_url(nb.stem) for nb in paths.lessons()
     ]
     release = f"https://github.com/someone/hw9-xai/releases/download/v{helpers.__version__}/"
     assert f'os.environ.get("HW9_WHEEL", "{release}{colab.wheel_name()}")' in colab.setup_cell()

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from helpers import paths
-from helpers.bundle.run import KERNEL_ENV, PROFILES, execute, is_figure_cell, notebooks
+from helpers.bundle.run import KERNEL_ENV, PROFILES, execute, is_figure_cell
 from helpers.questions import questions
 
 from conftest import report_time
@@ -158,7 +158,7 @@ def test_course_defect_is_explained(name: str) -> None:
 def test_every_lesson_has_figure_cells() -> None:
     """``helpers run`` fails a lesson whose figure cells show no figure; the rule that finds them must find
     some in every lesson, or the check would silently vanish."""
-    for source in notebooks():
+    for source in paths.lessons():
         drawing = [c for c in code_cells(nbformat.read(source, as_version=4)) if is_figure_cell(c.source)]
         assert drawing, f"{source.stem}: no cell assigns fig = ... (or figures = ...) at its top level"
     assert is_figure_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()")

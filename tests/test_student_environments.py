@@ -42,7 +42,7 @@ EXPLORER_TESTS = (
 def clone(name: str, folder: Path) -> Iterator[tuple[Env, dict[str, str]]]:
     """A clone of test environment ``name`` with the checkout's synthetic images linked into its cache, and
     pip's list before the bundle came; ``JUPYTER_PATH`` put back afterwards."""
-    from helpers.bundle.synthetic import ensure_embedded
+    from helpers.synthetic_food import ensure_embedded
 
     started = time.perf_counter()
     jupyter_path = os.environ.get("JUPYTER_PATH")

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
 from helpers import data, paths
-from helpers.bundle import synthetic
+from helpers import synthetic_food as synthetic
 
 SMALL = {"training": 3, "validation": 1, "evaluation": 1}
 NAME = re.compile(r"^(\d+)_(\d+)\.jpg$")
@@ -237,7 +237,7 @@ def test_label_is_in_the_food_not_in_the_background() -> None:
 
 
 def test_heldout_style_uses_tables_plates_and_light_training_never_uses(monkeypatch: pytest.MonkeyPatch) -> None:
-    from helpers.bundle.synthetic import scene, tableware
+    from helpers.synthetic_food import scene, tableware
 
     drawn: list[str] = []
     for name in ("bg_wood", "bg_cloth", "bg_marble", "bg_plain", "bg_tiles", "bg_slate"):

@@ -276,8 +276,8 @@ def print_table(rows: list[Row], limit: float, tie: float = 0.0) -> dict[str, li
 def _inputs(n_needed: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, str]:
     """The embedded observation images (tiled to ``n_needed``) or, without them, smooth random images."""
     try:
-        from helpers.bundle.synthetic import ensure_embedded
         from helpers.data import FoodDataset
+        from helpers.synthetic_food import ensure_embedded
 
         dataset = FoodDataset(ensure_embedded() / "food")
         images, labels = dataset.getbatch(range(len(dataset)))

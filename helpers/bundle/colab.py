@@ -129,9 +129,7 @@ def write(notebooks: list[Path], readme: Path) -> list[Path]:
 
 
 def _cli(args: argparse.Namespace) -> int:
-    from helpers.bundle.run import notebooks
-
-    lessons = notebooks()
+    lessons = paths.lessons()
     if args.write:
         changed = write(lessons, paths.ROOT / "README.md")
         print("\n".join(f"updated {p}" for p in changed) or "the setup cells and the README's links are up to date")

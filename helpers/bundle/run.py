@@ -145,11 +145,6 @@ def execute(
         raise MissingFigure(f"{len(missing)} figure cell(s) showed no figure: {'; '.join(missing)}.")
 
 
-def notebooks(pattern: str = "*") -> list[Path]:
-    """The lesson notebooks (``NN_name.ipynb``) matching ``pattern``, in order."""
-    return sorted(p for p in paths.NOTEBOOKS.glob(f"{pattern}.ipynb") if p.stem[:2].isdigit())
-
-
 def save_figures(executed: Path, folder: Path) -> int:
     """Write every PNG output of an executed notebook to ``folder``; return how many."""
     import nbformat
@@ -200,7 +195,7 @@ def run(
     timeout: int = 1800,
 ) -> list[Outcome]:
     """Execute the notebooks matching ``pattern`` into ``out``; return one Outcome each."""
-    chosen = notebooks(pattern)
+    chosen = paths.lessons(pattern)
     if not chosen:
         raise FileNotFoundError(f"no notebook in {paths.NOTEBOOKS} matches {pattern!r}")
     passed = parameters_for(chosen, parameters or {})

@@ -18,7 +18,7 @@ def resolve_split(data: str | Path | None, split: str) -> Path:
     ``data=None`` means the embedded synthetic data (generated on first use).
     """
     if data is None:
-        from helpers.bundle.synthetic import ensure_embedded
+        from helpers.synthetic_food import ensure_embedded
 
         return ensure_embedded() / split
     return split_folder(data, split)

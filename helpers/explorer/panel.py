@@ -49,7 +49,7 @@ class Source:
 def validation_folder(obs: Observation) -> Path | None:
     """The validation split beside the observed images (the embedded one for the embedded data)."""
     if obs.embedded:
-        from helpers.bundle.synthetic import ensure_embedded
+        from helpers.synthetic_food import ensure_embedded
 
         return ensure_embedded() / "validation"
     return find_split(obs.dataset.folder.parent, "validation")

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from helpers.bundle.synthetic import geometry as geo
-from helpers.bundle.synthetic import textures as texture
-from helpers.bundle.synthetic.scene import Scene, Vessel
+from helpers.synthetic_food import geometry as geo
+from helpers.synthetic_food import textures as texture
+from helpers.synthetic_food.scene import Scene, Vessel
 
 
 def draw_shrimp(sc: Scene, x: float, y: float, r: float, ang: float) -> None:

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from helpers.bundle.synthetic import geometry as geo
-from helpers.bundle.synthetic import textures as texture
-from helpers.bundle.synthetic.foods.baked import draw_iso_cube
-from helpers.bundle.synthetic.scene import Scene, Vessel
+from helpers.synthetic_food import geometry as geo
+from helpers.synthetic_food import textures as texture
+from helpers.synthetic_food.foods.baked import draw_iso_cube
+from helpers.synthetic_food.scene import Scene, Vessel
 
 
 def _milk_glass(sc: Scene, cx: float, cy: float, s: float) -> None:

@@ -15,12 +15,12 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from helpers import paths
-from helpers.bundle.synthetic.foods import DRAWERS, FILLS_VESSEL
-from helpers.bundle.synthetic.observed import OBSERVATION, draw_observation
-from helpers.bundle.synthetic.scene import Scene, background, finish
-from helpers.bundle.synthetic.tableware import draw_clutter, draw_occluder, draw_vessel
 from helpers.checks import check_int
 from helpers.classes import CLASS_NAMES
+from helpers.synthetic_food.foods import DRAWERS, FILLS_VESSEL
+from helpers.synthetic_food.observed import OBSERVATION, draw_observation
+from helpers.synthetic_food.scene import Scene, background, finish
+from helpers.synthetic_food.tableware import draw_clutter, draw_occluder, draw_vessel
 
 #: Bump whenever the drawing changes: ensure_embedded() regenerates caches with another version.
 VERSION = "food11-synthetic-v5"

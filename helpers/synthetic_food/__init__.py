@@ -52,10 +52,10 @@ data set, :func:`ensure_embedded`).
 
 from __future__ import annotations
 
-from helpers.bundle.synthetic.dataset import JPEG_QUALITY, SPLITS, VERSION, ensure_embedded, generate, render
-from helpers.bundle.synthetic.geometry import SIZE
-from helpers.bundle.synthetic.observed import OBSERVATION, PARTS
 from helpers.classes import CLASS_NAMES
+from helpers.synthetic_food.dataset import JPEG_QUALITY, SPLITS, VERSION, ensure_embedded, generate, render
+from helpers.synthetic_food.geometry import SIZE
+from helpers.synthetic_food.observed import OBSERVATION, PARTS
 
 __all__ = [
     "CLASS_NAMES",

@@ -8,7 +8,7 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from helpers.bundle.synthetic.geometry import SIZE
+from helpers.synthetic_food.geometry import SIZE
 
 
 def value_noise(rng: np.random.Generator, cells: int) -> np.ndarray:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from helpers.bundle.synthetic.geometry import SIZE, TAU, X, Y, cov, local_frame
-from helpers.bundle.synthetic.textures import (
+from helpers.synthetic_food.geometry import SIZE, TAU, X, Y, cov, local_frame
+from helpers.synthetic_food.textures import (
     fbm,
     grain_noise,
     jit,

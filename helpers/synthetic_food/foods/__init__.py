@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from helpers.bundle.synthetic.foods.baked import draw_bread, draw_dessert
-from helpers.bundle.synthetic.foods.dairy_eggs import draw_dairy, draw_egg
-from helpers.bundle.synthetic.foods.hot_dishes import draw_fried, draw_meat, draw_noodles, draw_rice
-from helpers.bundle.synthetic.foods.sea_soup_garden import draw_seafood, draw_soup, draw_veg
-from helpers.bundle.synthetic.scene import Scene, Vessel
+from helpers.synthetic_food.foods.baked import draw_bread, draw_dessert
+from helpers.synthetic_food.foods.dairy_eggs import draw_dairy, draw_egg
+from helpers.synthetic_food.foods.hot_dishes import draw_fried, draw_meat, draw_noodles, draw_rice
+from helpers.synthetic_food.foods.sea_soup_garden import draw_seafood, draw_soup, draw_veg
+from helpers.synthetic_food.scene import Scene, Vessel
 
 Drawer = Callable[[Scene, float, float, float, Vessel], object]
 

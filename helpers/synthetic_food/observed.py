@@ -15,14 +15,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.bundle.synthetic.foods.baked import draw_cake_slice, draw_iso_cube
-from helpers.bundle.synthetic.foods.dairy_eggs import draw_jug
-from helpers.bundle.synthetic.foods.hot_dishes import draw_drumstick, draw_fries, draw_skewer, draw_steak
-from helpers.bundle.synthetic.foods.sea_soup_garden import draw_fish, draw_shrimp, draw_soup
-from helpers.bundle.synthetic.geometry import X, Y, cov, sd_circle
-from helpers.bundle.synthetic.scene import Scene, bg_cloth, bg_marble, bg_plain, bg_wood, finish
-from helpers.bundle.synthetic.tableware import draw_bowl, draw_plate
-from helpers.bundle.synthetic.textures import grain_noise, pore_noise, rgb
+from helpers.synthetic_food.foods.baked import draw_cake_slice, draw_iso_cube
+from helpers.synthetic_food.foods.dairy_eggs import draw_jug
+from helpers.synthetic_food.foods.hot_dishes import draw_drumstick, draw_fries, draw_skewer, draw_steak
+from helpers.synthetic_food.foods.sea_soup_garden import draw_fish, draw_shrimp, draw_soup
+from helpers.synthetic_food.geometry import X, Y, cov, sd_circle
+from helpers.synthetic_food.scene import Scene, bg_cloth, bg_marble, bg_plain, bg_wood, finish
+from helpers.synthetic_food.tableware import draw_bowl, draw_plate
+from helpers.synthetic_food.textures import grain_noise, pore_noise, rgb
 
 Design = Callable[[Scene, np.random.Generator], dict[str, np.ndarray]]
 

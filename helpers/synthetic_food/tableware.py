@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from helpers.bundle.synthetic.geometry import (
+from helpers.synthetic_food.geometry import (
     SIZE,
     TAU,
     X,
@@ -19,8 +19,8 @@ from helpers.bundle.synthetic.geometry import (
     sd_ellipse,
     sd_segment,
 )
-from helpers.bundle.synthetic.scene import Scene, Vessel
-from helpers.bundle.synthetic.textures import fbm, grain_noise, jit, scatter
+from helpers.synthetic_food.scene import Scene, Vessel
+from helpers.synthetic_food.textures import fbm, grain_noise, jit, scatter
 
 _CERAMICS = [
     (0.94, 0.94, 0.92),
