@@ -26,7 +26,7 @@ from helpers.data import DataError, FoodDataset
 from helpers.evidence import rank_correlations
 from helpers.integrated_gradients import integrated_gradients
 from helpers.lime_explain import lime_explain
-from helpers.model import load_model
+from helpers.model import load_model, predict
 from helpers.saliency import saliency
 from helpers.smoothgrad import smoothgrad
 
@@ -101,24 +101,32 @@ class Validation:
     images: torch.Tensor  # N x 3 x H x W in [0, 1], on the model's device
     labels: torch.Tensor  # N, on the model's device
     masks: torch.Tensor  # N x H x W bool: where the food is
+    folder: Path | None = None  # where the images came from (all of it: :func:`split_accuracy`)
 
     def __len__(self) -> int:
         return len(self.images)
 
 
 def load_validation(
-    data_dir: str | Path | None = None, checkpoint: str | Path | None = None, device: str = "auto", per_class: int = 1
+    data_dir: str | Path | None = None,
+    checkpoint: str | Path | None = None,
+    device: str = "auto",
+    per_class: int = 1,
+    split: str = "validation",
 ) -> Validation:
     """The first ``per_class`` images of each class of a validation split with food masks, and the model.
 
-    ``data_dir=None``: the embedded data's ``validation/`` split (it has ``masks/``); otherwise a folder of
+    ``data_dir=None``: the embedded data's ``split`` (``validation``, or ``difficult``: small food off the
+    centre, :data:`helpers.synthetic_food.DIFFICULT_SPLITS`), which has ``masks/``; otherwise a folder of
     ``<label>_<n>`` images with a ``masks/`` subfolder of ``<label>_<n>.png`` masks.
     """
     per_class = check_int("per_class (validation images per class)", per_class, 1)
     if data_dir is None:
-        from helpers.synthetic_food import ensure_embedded
+        from helpers.synthetic_food import SPLITS, ensure_embedded
 
-        data_dir = ensure_embedded() / "validation"
+        if split not in SPLITS:
+            raise ValueError(f"the embedded data has no split {split!r}; use one of {list(SPLITS)}.")
+        data_dir = ensure_embedded() / split
     dataset = FoodDataset(Path(data_dir))
     if dataset.mask_folder is None:
         raise DataError(
@@ -134,17 +142,31 @@ def load_validation(
     dev = next(model.parameters()).device
     images, labels, kept = dataset.load(indices)
     print(
-        f"{len(kept)} validation images ({per_class} per class of {len(chosen)}) from {data_dir}, "
+        f"{len(kept)} images ({per_class} per class of {len(chosen)}) from {data_dir}, "
         f"model widths {model.widths}, device {dev}"
     )
-    return Validation(model, images.to(dev), labels.to(dev), dataset.masks(kept))
+    return Validation(model, images.to(dev), labels.to(dev), dataset.masks(kept), Path(data_dir))
 
 
-def _mean(values: torch.Tensor) -> float:
+def split_accuracy(data: Validation, batch_size: int = 256) -> float:
+    """Top-1 accuracy of ``data.model`` on every image of ``data.folder`` (not only the ones measured)."""
+    if data.folder is None:
+        return mean_or_nan((predict(data.model, data.images) == data.labels.cpu()).float())
+    dataset = FoodDataset(data.folder)
+    correct = 0
+    for start in range(0, len(dataset), batch_size):
+        images, labels = dataset.getbatch(range(start, min(start + batch_size, len(dataset))))
+        correct += int((predict(data.model, images) == labels).sum())
+    return correct / max(len(dataset), 1)
+
+
+def mean_or_nan(values: torch.Tensor) -> float:
+    """The mean of the numbers that are not NaN (NaN when there are none)."""
     return float(np.nanmean(values.numpy())) if len(values) else math.nan
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """Rows of strings as a plain-text table: the first column left-aligned, the others right-aligned."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = "  ".join(f"{{:<{widths[0]}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     return "\n".join(line.format(*r) for r in [header, *rows])
@@ -167,14 +189,14 @@ class Localisation:
     METRICS = ("pointing game", "relevance mass", "rank accuracy")
 
     def mean(self, method: str, metric: str) -> float:
-        return _mean(self.scores[method][metric])
+        return mean_or_nan(self.scores[method][metric])
 
     def __str__(self) -> str:
         rows = [[m, *(f"{self.mean(m, k):.2f}" for k in self.METRICS)] for m in self.scores]
-        chance = f"{_mean(self.chance):.2f}"
+        chance = f"{mean_or_nan(self.chance):.2f}"
         return (
-            f"Localisation on {len(self.chance)} validation images (mean per image; higher = more on the food)\n"
-            + _table(["method", *self.METRICS], rows)
+            f"Localisation on {len(self.chance)} images (mean per image; higher = more on the food)\n"
+            + text_table(["method", *self.METRICS], rows)
             + f"\nthe food covers {chance} of an image on average: a map spread evenly scores {chance} "
             "on relevance mass and on rank accuracy"
         )
@@ -197,11 +219,11 @@ class Localisation:
         for ax, metric in zip(bars, self.METRICS, strict=True):
             ax.bar(names, [self.mean(n, metric) for n in names], color=[COLOURS.get(n, "k") for n in names])
             if metric != "pointing game":
-                ax.axhline(_mean(self.chance), color="k", ls="--", lw=1, label="evenly spread map")
+                ax.axhline(mean_or_nan(self.chance), color="k", ls="--", lw=1, label="evenly spread map")
                 ax.legend(fontsize=8)
             ax.set(title=metric, ylim=(0, 1), ylabel="mean over images")
             ax.tick_params(axis="x", rotation=30)
-        fig.suptitle(f"Localisation: do the maps point at the food? ({len(self.chance)} validation images)")
+        fig.suptitle(f"Localisation: do the maps point at the food? ({len(self.chance)} images)")
         return fig
 
 
@@ -234,7 +256,7 @@ class Faithfulness:
 
     def area(self, kind: str, method: str) -> float:
         """Mean area under the curve (deletion: lower is better; insertion: higher is better)."""
-        return _mean(em.curve_area(self.curves[kind][method]))
+        return mean_or_nan(em.curve_area(self.curves[kind][method]))
 
     def __str__(self) -> str:
         methods = list(self.curves["deletion"])
@@ -243,7 +265,7 @@ class Faithfulness:
             deletion, insertion = self.area("deletion", m), self.area("insertion", m)
             rows.append([m, f"{deletion:.3f}", f"{insertion:.3f}", f"{insertion - deletion:+.3f}"])
         n = len(next(iter(self.curves["deletion"].values())))
-        return f"Faithfulness on {n} validation images: area under the probability of the true class\n" + _table(
+        return f"Faithfulness on {n} validation images: area under the probability of the true class\n" + text_table(
             ["method", "deletion (low = good)", "insertion (high = good)", "insertion - deletion"], rows
         )
 
@@ -292,7 +314,7 @@ def faithfulness(
         curves[kind][name] = em.perturbation_curves(
             data.model, data.images, data.labels, maps[name].to(data.images.device), kind=kind, steps=steps
         )
-    deletion = {m: _mean(em.curve_area(c)) for m, c in curves["deletion"].items() if m in METHODS}
+    deletion = {m: mean_or_nan(em.curve_area(c)) for m, c in curves["deletion"].items() if m in METHODS}
     best = min(deletion, key=deletion.get) if deletion else next(iter(maps))
     image, m = data.images[:1].cpu(), maps[best][:1]
     strip = {kind: torch.cat([em.perturbed(image, m, f, kind) for f in Faithfulness.FRACTIONS]) for kind in curves}
@@ -322,7 +344,7 @@ class Sanity:
         steps = ["trained", *(f"+{s}" for s in self.steps[1:])]
         return (
             "Sanity: rank correlation of |map| with the trained model's, as layers are randomized from the top\n"
-            + _table(["method", *steps], rows)
+            + text_table(["method", *steps], rows)
         )
 
     def plot(self) -> plt.Figure:
@@ -379,7 +401,7 @@ def sanity(
         for name, m in explain_all(model, x, y, settings, names, progress=False).items():
             maps[name].append(m)
     correlation = {
-        name: [_mean(rank_correlations(per_step[0].abs(), m.abs())) for m in per_step]
+        name: [mean_or_nan(rank_correlations(per_step[0].abs(), m.abs())) for m in per_step]
         for name, per_step in maps.items()
     }
     return Sanity(steps, maps, correlation, x[0].cpu())
@@ -401,7 +423,7 @@ class Reading:
         """Per explanation method: the tests it passes, in words."""
         random_del, random_ins = self.faith.area("deletion", "random"), self.faith.area("insertion", "random")
         centre_rank = self.where.mean("centre", "rank accuracy")
-        chance = _mean(self.where.chance)
+        chance = mean_or_nan(self.where.chance)
         out = {}
         for m in METHODS:
             rank = self.where.mean(m, "rank accuracy")
@@ -431,7 +453,7 @@ class Reading:
             for m in self.where.scores
         ]
         lines = [
-            _table(["method", "pointing", "mass", "rank", "deletion", "insertion", "random-model corr."], rows),
+            text_table(["method", "pointing", "mass", "rank", "deletion", "insertion", "random-model corr."], rows),
             "",
             "Tests passed (of 4: above an even spread, above the centre guess, faithful, sane):",
         ]

@@ -8,6 +8,7 @@ course's 14.16M-parameter model; the embedded default is a narrow variant with t
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import re
 from pathlib import Path
@@ -160,6 +161,14 @@ def load_state(checkpoint: str | Path) -> dict[str, torch.Tensor]:
     return {k.removeprefix("module."): v for k, v in obj.items()}
 
 
+def read_provenance(checkpoint: str | Path) -> dict[str, Any]:
+    """What ``python -m helpers train`` recorded about how a checkpoint was made (data hashes, library
+    versions, threads, seed); ``{}`` for checkpoints that carry none (the course's, older ones)."""
+    obj = _read_checkpoint(Path(checkpoint))
+    found = obj.get("provenance") if isinstance(obj, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def load_model(checkpoint: str | Path | None = None, device: str | torch.device = "auto") -> Classifier:
     """Build the classifier with the checkpoint's widths, load its weights, move to ``device``, eval mode.
 
@@ -201,3 +210,33 @@ def save_checkpoint(path: str | Path, model: Classifier, **extra: Any) -> None:
         {"model_state_dict": model.state_dict(), "widths": list(model.widths), "hidden": model.hidden, **extra}, tmp
     )
     tmp.replace(path)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+    """Predicted classes N (on the CPU) of ``model`` in eval mode for uint8 or float images N x 3 x 128 x 128."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    predicted = []
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size].to(device)
+        batch = batch.float() / 255 if batch.dtype == torch.uint8 else batch
+        predicted.append(model(batch).argmax(1).cpu())
+    model.train(was_training)
+    return torch.cat(predicted) if predicted else torch.zeros(0, dtype=torch.long)
+
+
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 64) -> float:
+    """Top-1 accuracy of ``model`` (eval mode) on uint8 or float images N x 3 x 128 x 128 with labels N."""
+    return (predict(model, images, batch_size) == labels).sum().item() / max(len(images), 1)
+
+
+def weights_hash(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 of a state dict's weights (names, dtypes, shapes and bytes, in order): equal exactly when two
+    models hold bit-identical weights, whatever else their checkpoint files carry."""
+    digest = hashlib.sha256()
+    for name, tensor in state.items():
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()

@@ -147,7 +147,7 @@ def test_committed_checkpoint_does_not_read_the_class_from_the_background(
 ) -> None:
     """Background-only images are classified at most at twice chance. (The food-only target, 80%, is not
     met by the committed checkpoint: 77.3% here; README lists it.)"""
-    from helpers.bundle.splits import predict
+    from helpers.model import predict
 
     images, labels, masks = validation_44
     _, background_only = eq.swap_backgrounds(images, masks)

@@ -1,6 +1,7 @@
 """The CNN lesson notebooks 00-05 and 08: their form (fast, static) and their execution (slow).
 
-Static: committed without outputs, a tagged parameters cell first, every question 1-20 exactly once
+Static: committed without outputs, a tagged parameters cell first, every question of these lessons
+(1-20, and 29 in lesson 08) exactly once
 with exactly one literal ``answer(N, "")`` cell right under it, no machinery in code cells.
 Execution (marked slow): papermill runs each notebook once with the ``quick`` profile of
 :mod:`helpers.bundle.run`; then nbval (lax mode) runs those executed copies again in fresh kernels and
@@ -136,7 +137,7 @@ def test_every_question_appears_once_with_one_answer_cell() -> None:
                     number, letters = (arg.value for arg in call.args)
                     assert letters == "", f"{name}: answer({number}, ...) must be committed unanswered"
                     answered[number] = answered.get(number, 0) + 1
-    cnn = {n for n in table if n <= 20}
+    cnn = {n for n, info in table.items() if info["notebook"] in CNN_NOTEBOOKS}
     assert set(seen) == cnn, f"missing questions: {sorted(cnn - set(seen))}"
     assert {n: answered.get(n) for n in cnn} == dict.fromkeys(cnn, 1)
     for number, name in seen.items():

@@ -255,3 +255,28 @@ def test_heldout_style_uses_tables_plates_and_light_training_never_uses(monkeypa
     same_numbers, _ = synthetic.render(3, np.random.default_rng([0, 3, 3, 0]))
     assert mask.any() and np.abs(img.astype(int) - same_numbers.astype(int)).mean() > 10
     assert "heldout_style" in synthetic.SPLITS
+
+
+def test_difficult_split_draws_small_food_off_the_centre_beside_another_dish(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers.synthetic_food import dataset
+
+    dishes: list[int] = []
+    draw = dataset._draw_dish
+    monkeypatch.setattr(
+        dataset, "_draw_dish", lambda sc, label, place=None: dishes.append(label) or draw(sc, label, place)
+    )
+    hard, ordinary, others = [], [], 0
+    for label in range(11):
+        for n in range(3):
+            dishes.clear()
+            hard.append(synthetic.render(label, np.random.default_rng([0, 4, label, n]), difficult=True)[1])
+            assert dishes[-1] == label and all(d != label for d in dishes[:-1])  # the labelled dish is drawn last
+            others += len(dishes) - 1
+            ordinary.append(synthetic.render(label, np.random.default_rng([0, 1, label, n]))[1])
+    hard, ordinary = np.stack(hard), np.stack(ordinary)
+    assert hard.any(axis=(1, 2)).all()
+    assert not hard[:, 56:72, 56:72].any()  # no food in the middle 16 x 16 pixels of any difficult image
+    assert ordinary[:, 56:72, 56:72].any(axis=(1, 2)).mean() > 0.9  # where the ordinary images have it
+    assert hard.mean() < 0.5 * ordinary.mean()  # and the food is small
+    assert 0.4 < others / len(hard) < 0.8  # another dish on the table in most images (OTHER_DISH = 0.6)
+    assert list(synthetic.SPLITS)[:4] == ["training", "validation", "evaluation", "heldout_style"]

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
-from helpers.bundle.train import evaluate, train
-from helpers.model import load_model
+from helpers import synthetic_food as synthetic
+from helpers.bundle.splits import content_hash
+from helpers.bundle.train import TRAIN_THREADS, _train, deterministic, evaluate, train
+from helpers.model import load_model, load_state, read_provenance, weights_hash
 from tests.conftest import write_images
 
 
@@ -73,3 +76,51 @@ def test_augment_is_seeded_batched_and_stays_an_image() -> None:
     assert not torch.allclose(a, augment(images, np.random.default_rng(2)))
     assert not torch.allclose(a[0], images[0])  # every image is changed, each in its own way
     assert not torch.allclose(a[0] - images[0], a[1] - images[1])
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small copy of the embedded data (128 x 128, as the checkpoint is trained on)."""
+    return synthetic.generate(tmp_path_factory.mktemp("drawn"), per_class={"training": 2, "validation": 1})
+
+
+def test_weights_do_not_depend_on_the_callers_threads(drawn: Path, tmp_path: Path) -> None:
+    cpu = torch.device("cpu")
+    run = dict(widths=(4, 4, 8, 8, 8), hidden=8, epochs=1, batch_size=8, lr=1e-3, seed=0, dev=cpu, resume=False)
+    for threads in (1, 2):  # the premise: how many threads split the sums changes the weights
+        with deterministic(cpu, threads):
+            _train(drawn, tmp_path / f"threads{threads}.pt", **run, augmentation=True)
+    one, two = (load_state(tmp_path / f"threads{t}.pt") for t in (1, 2))
+    assert weights_hash(one) != weights_hash(two)
+
+    before = torch.get_num_threads()
+    try:
+        for caller in (1, 3):  # so train() fixes the number, whatever the caller set
+            torch.set_num_threads(caller)
+            train(drawn, tmp_path / f"caller{caller}.pt", (4, 4, 8, 8, 8), 8, epochs=1, batch_size=8, device="cpu")
+            assert torch.get_num_threads() == caller  # and gives the caller's setting back
+    finally:
+        torch.set_num_threads(before)
+    hashes = {weights_hash(load_state(tmp_path / f"caller{c}.pt")) for c in (1, 3)}
+    assert hashes == {weights_hash(two)} and TRAIN_THREADS == 2
+
+
+def test_checkpoint_records_data_and_versions_and_evaluate_compares(drawn: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "ckpt.pt"
+    train(drawn, out, (4, 4, 8, 8, 8), 8, epochs=1, batch_size=8, device="cpu")
+    made = read_provenance(out)
+    assert made["data_sha256"] == {s: content_hash(drawn / s) for s in ("training", "validation")}
+    assert made["versions"]["torch"] == str(torch.__version__) and made["threads"] == 2 and made["seed"] == 0
+    assert f"weights sha256: {weights_hash(load_state(out))}" in capsys.readouterr().out
+    evaluate(drawn, out, "validation", "cpu")
+    assert "the same validation data as the checkpoint was made with" in capsys.readouterr().out
+    image = drawn / "validation" / "3_0.jpg"
+    original = image.read_bytes()
+    try:
+        with Image.open(image) as img:
+            img.load()
+        img.save(image, quality=50)  # the same picture, encoded again
+        evaluate(drawn, out, "validation", "cpu")
+    finally:
+        image.write_bytes(original)
+    assert "WARNING: these are not the validation images the checkpoint was made with" in capsys.readouterr().out

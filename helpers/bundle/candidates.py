@@ -79,8 +79,8 @@ def evaluate_candidate(
     checkpoint: str | Path, per_class: int = 40, smoothgrad_samples: int = 500, device: str = "auto"
 ) -> Candidate:
     """Measure one checkpoint on the embedded data (see :func:`~helpers.bundle.explanation_quality.measure`)."""
-    from helpers.bundle.splits import accuracy, load_split, resolve_split
-    from helpers.model import load_model
+    from helpers.bundle.splits import load_split, resolve_split
+    from helpers.model import accuracy, load_model
 
     model = load_model(checkpoint, device)
     splits = {

@@ -304,8 +304,8 @@ def _validation_figures(
     model: nn.Module, folder: Path, per_class: int, smoothgrad_samples: int, progress: bool
 ) -> dict:
     """Food shares of the gradient methods and the background check on a per-class subset of ``folder``."""
-    from helpers.bundle.splits import accuracy
     from helpers.data import FoodDataset
+    from helpers.model import accuracy
 
     dataset = FoodDataset(folder)
     indices = validation_subset(folder, per_class)

@@ -16,13 +16,12 @@ from helpers.questions import questions
 
 
 def _course_notebook_names() -> list[str]:
-    """The bundle's eight notebook names: those on disk and those holding questions, padded to eight."""
-    names = {p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
-    names |= {q["notebook"] for q in questions().values()}
-    extra = (f"{i:02d}_notes" for i in range(100) if not any(n.startswith(f"{i:02d}_") for n in names))
-    while len(names) < 8:
-        names.add(next(extra))
-    return sorted(names)[:8] if len(names) > 8 else sorted(names)
+    """Eight notebook names: every one that holds questions, then others on disk, then made-up ones."""
+    holding = {q["notebook"] for q in questions().values()}
+    names = sorted(holding) + sorted({p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")} - holding)
+    taken = {n[:3] for n in names}
+    names += [f"{i:02d}_notes" for i in range(100) if f"{i:02d}_" not in taken]
+    return sorted(names[: max(8, len(holding))])
 
 
 def random_key(seed: int = 0) -> dict[str, Any]:

@@ -1,12 +1,12 @@
-"""The classifier's data as tensors, for training and evaluation: which folder a split is, its images
-loaded in one go, and the model's predictions over them."""
+"""The classifier's data as tensors, for training and evaluation: which folder a split is and its images
+loaded in one go (the model's predictions over them: :func:`helpers.model.predict`)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import torch
-from torch import nn
 from tqdm.auto import tqdm
 
 from helpers.data import FoodDataset, split_folder
@@ -35,21 +35,14 @@ def load_split(folder: Path, progress: bool = True) -> tuple[torch.Tensor, torch
     return torch.cat(chunks), torch.cat(labels)
 
 
-@torch.no_grad()
-def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
-    """Predicted classes N (on the CPU) of ``model`` in eval mode for uint8 or float images N x 3 x 128 x 128."""
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    predicted = []
-    for start in range(0, len(images), batch_size):
-        batch = images[start : start + batch_size].to(device)
-        batch = batch.float() / 255 if batch.dtype == torch.uint8 else batch
-        predicted.append(model(batch).argmax(1).cpu())
-    model.train(was_training)
-    return torch.cat(predicted) if predicted else torch.zeros(0, dtype=torch.long)
+def content_hash(folder: Path) -> str:
+    """SHA-256 of a split as the classifier reads it: every image file's name (its label) and bytes, in order.
 
-
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 64) -> float:
-    """Top-1 accuracy of ``model`` (eval mode) on uint8 or float images N x 3 x 128 x 128 with labels N."""
-    return (predict(model, images, batch_size) == labels).sum().item() / max(len(images), 1)
+    Recorded in a checkpoint by ``train`` and compared by ``evaluate``, so a model is never silently measured
+    on other data than it was trained and validated on (e.g. images drawn by another generator version).
+    """
+    digest = hashlib.sha256()
+    for path in FoodDataset(folder).paths:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

@@ -2,7 +2,10 @@
 
 The embedded default checkpoint (``data/checkpoints/embedded.pt``) is reproduced by
 ``python -m helpers train`` with no arguments: a narrow variant (same 38-layer list as the course,
-fewer channels) trained on the synthetic data with fixed seeds. With ``--data FOLDER`` and
+fewer channels) trained on the synthetic data with fixed seeds, a fixed number of CPU threads and torch's
+deterministic algorithms, so the same data and library versions give bit-identical weights. The
+checkpoint records the data's content hash and those versions (:func:`provenance`); ``evaluate`` says
+when the images on disk are not the ones a checkpoint was made with. With ``--data FOLDER`` and
 ``--widths 128 128 256 512 512 --hidden 1024`` it trains the full course model on real Food-11.
 """
 
@@ -10,23 +13,78 @@ from __future__ import annotations
 
 import argparse
 import math
+import platform
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import PIL
+import scipy
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
 from helpers import paths
-from helpers.bundle.splits import accuracy, load_split, predict, resolve_split
+from helpers.bundle.splits import content_hash, load_split, resolve_split
 from helpers.data import CLASS_NAMES, DataError
-from helpers.model import Classifier, load_model, load_state, pick_device, save_checkpoint
+from helpers.model import (
+    Classifier,
+    accuracy,
+    load_model,
+    load_state,
+    pick_device,
+    predict,
+    read_provenance,
+    save_checkpoint,
+    weights_hash,
+)
 
 EMBEDDED_WIDTHS = (16, 16, 32, 64, 64)
 EMBEDDED_HIDDEN = 128
 #: Where `train` writes by default: the committed checkpoint in a checkout, the cache when installed.
 TRAINED_CHECKPOINT = paths.for_writing(paths.EMBEDDED_CHECKPOINT)
+#: CPU threads while training. A sum of floats depends on how it is split between threads, so the
+#: number is fixed rather than taken from the machine's cores (the committed checkpoint: 2).
+TRAIN_THREADS = 2
+
+
+@contextmanager
+def deterministic(device: torch.device, threads: int = TRAIN_THREADS) -> Iterator[None]:
+    """Run the block with ``threads`` CPU threads and torch's deterministic algorithms, then restore both.
+
+    On CUDA, kernels without a deterministic version only warn: the CPU is where the checkpoint is rebuilt.
+    """
+    old_threads, old_mode = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old_threads)
+        torch.use_deterministic_algorithms(old_mode, warn_only=old_warn)
+
+
+def provenance(data: str | Path | None, seed: int, threads: int = TRAIN_THREADS) -> dict[str, Any]:
+    """What a checkpoint records about its making: the content hash of the training and validation data
+    (:func:`helpers.bundle.splits.content_hash`), the versions of what drew the data and trained, the CPU
+    kernels torch chose, the threads and the seed."""
+    return {
+        "data_sha256": {split: content_hash(resolve_split(data, split)) for split in ("training", "validation")},
+        "versions": {
+            "python": platform.python_version(),
+            "torch": str(torch.__version__),
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+            "pillow": PIL.__version__,
+        },
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "threads": threads,
+        "seed": seed,
+    }
 
 
 def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
@@ -75,11 +133,31 @@ def train(
     """Train with Adam, checkpoint every epoch in the course's format, return the best validation accuracy.
 
     ``resume=True`` continues from ``out`` (its epoch, optimizer state and weights). ``augmentation``
-    applies :func:`augment` to every batch; without it, only horizontal mirroring.
+    applies :func:`augment` to every batch; without it, only horizontal mirroring. On the CPU the same
+    arguments and data give bit-identical weights (:func:`deterministic`); the checkpoint records the
+    data's hash and the versions used (:func:`provenance`).
     """
+    dev = pick_device(device)
+    with deterministic(dev):
+        return _train(data, out, widths, hidden, epochs, batch_size, lr, seed, dev, resume, augmentation)
+
+
+def _train(
+    data: str | Path | None,
+    out: str | Path,
+    widths: tuple[int, ...],
+    hidden: int,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    dev: torch.device,
+    resume: bool,
+    augmentation: bool,
+) -> float:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    dev = pick_device(device)
+    made = provenance(data, seed)
     train_x, train_y = load_split(resolve_split(data, "training"))
     val_x, val_y = load_split(resolve_split(data, "validation"))
     model = Classifier(widths, hidden).to(dev)
@@ -119,8 +197,11 @@ def train(
         print(f"epoch {epoch + 1}: train loss {total / seen:.3f}, validation accuracy {val:.1%}")
         if val >= best:
             best = val
-            save_checkpoint(out, model, epoch=epoch, optimizer_state_dict=optimizer.state_dict(), val_accuracy=val)
+            save_checkpoint(
+                out, model, epoch=epoch, optimizer_state_dict=optimizer.state_dict(), val_accuracy=val, provenance=made
+            )
     print(f"best validation accuracy {best:.1%}; checkpoint: {out}")
+    print(f"weights sha256: {weights_hash(load_state(out))}")
     return best
 
 
@@ -138,12 +219,27 @@ def evaluate(
     acc = (predicted == labels).sum().item() / max(len(labels), 1)
     print(f"data:       {folder} ({len(labels)} images{', embedded synthetic' if data is None else ''})")
     print(f"checkpoint: {checkpoint or paths.EMBEDDED_CHECKPOINT} (widths {model.widths}, hidden {model.hidden})")
+    print(f"            {data_check(folder, checkpoint or paths.EMBEDDED_CHECKPOINT, split)}")
     print(f"accuracy:   {acc:.1%}")
     for label, name in enumerate(CLASS_NAMES):
         chosen = labels == label
         if chosen.any():
             print(f"  {name:16s} {(predicted[chosen] == label).float().mean():6.1%}  ({int(chosen.sum())} images)")
     return acc
+
+
+def data_check(folder: Path, checkpoint: str | Path, split: str) -> str:
+    """One line: whether ``folder`` holds the same ``split`` as the checkpoint was trained and validated on."""
+    recorded = read_provenance(checkpoint).get("data_sha256", {}).get(split)
+    if recorded is None:
+        return f"(the checkpoint records no {split} data to compare with)"
+    if content_hash(folder) == recorded:
+        return f"the same {split} data as the checkpoint was made with (sha256 {recorded[:12]})"
+    return (
+        f"WARNING: these are not the {split} images the checkpoint was made with (its record: sha256 "
+        f"{recorded[:12]}): other data, or images drawn by another version of the generator or its libraries. "
+        "Accuracy here is not comparable with the checkpoint's."
+    )
 
 
 def _train_cli(args: argparse.Namespace) -> int:

@@ -20,6 +20,8 @@ Layout written by :func:`generate` (Food-11's, plus masks)::
     root/training/masks/<label>_<n>.png  8-bit L, 255 where the food is, 0 elsewhere
     root/validation/..., root/evaluation/...
     root/heldout_style/...               the same, drawn with tables, plates and light training never uses
+    root/difficult/...                   the same, the food small and off the centre, often beside another
+                                         dish (not in the mask): for measuring explanations, never trained on
     root/food/<label>_<index>.jpg        the ten hand-designed observation images (OBSERVATION)
     root/food/masks/<stem>.png           their food masks
     root/food/parts/<stem>_<part>.png    masks of named parts (PARTS)
@@ -53,12 +55,21 @@ data set, :func:`ensure_embedded`).
 from __future__ import annotations
 
 from helpers.classes import CLASS_NAMES
-from helpers.synthetic_food.dataset import JPEG_QUALITY, SPLITS, VERSION, ensure_embedded, generate, render
+from helpers.synthetic_food.dataset import (
+    DIFFICULT_SPLITS,
+    JPEG_QUALITY,
+    SPLITS,
+    VERSION,
+    ensure_embedded,
+    generate,
+    render,
+)
 from helpers.synthetic_food.geometry import SIZE
 from helpers.synthetic_food.observed import OBSERVATION, PARTS
 
 __all__ = [
     "CLASS_NAMES",
+    "DIFFICULT_SPLITS",
     "JPEG_QUALITY",
     "OBSERVATION",
     "PARTS",

@@ -23,30 +23,46 @@ from helpers.synthetic_food.scene import Scene, background, finish
 from helpers.synthetic_food.tableware import draw_clutter, draw_occluder, draw_vessel
 
 #: Bump whenever the drawing changes: ensure_embedded() regenerates caches with another version.
-VERSION = "food11-synthetic-v5"
+VERSION = "food11-synthetic-v5.1"  # v5.1: v5 plus the difficult split (the others unchanged)
 
 
-#: Images per class in each split: Food-11's three folders, plus the held-out style split (tables,
-#: plates and light that the other splits never use) that measures generalization beyond the generator.
-SPLITS = {"training": 400, "validation": 40, "evaluation": 40, "heldout_style": 20}
+#: Images per class in each split: Food-11's three folders, plus two that only measure: the held-out
+#: style split (tables, plates and light that the other splits never use), which measures generalization
+#: beyond the generator, and the difficult split (below). New splits go at the end: a split's position
+#: seeds its images, so the others stay byte-identical.
+SPLITS = {"training": 400, "validation": 40, "evaluation": 40, "heldout_style": 20, "difficult": 20}
 
 #: The splits drawn in the held-out style.
 HELDOUT_SPLITS = frozenset({"heldout_style"})
+
+#: The splits framed the hard way, as the "difficult" subset of Zhang et al. (Top-down Neural Attention
+#: by Excitation Backprop, ECCV 2016; IJCV 2018): the food is small and off the centre, and in most
+#: images another dish shares the table. Photos, like the other splits, put the food in the middle, so a
+#: map that only guesses the centre finds it there; here it cannot. Nothing is trained on it.
+DIFFICULT_SPLITS = frozenset({"difficult"})
+
+#: Difficult framing: the dish's centre this many pixels from the image's, at this camera zoom (the
+#: other splits: within about 7 pixels, zoom 0.72-1.12), the other dish on the opposite side.
+DIFFICULT_OFFSET, DIFFICULT_ZOOM, OTHER_DISH = (34.0, 40.0), (0.42, 0.55), 0.6
 
 
 JPEG_QUALITY = 90
 
 
-def render(label: int, rng: np.random.Generator, heldout: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def render(
+    label: int, rng: np.random.Generator, heldout: bool = False, difficult: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw one random scene of class ``label``.
 
     Args:
         label: class index 0..10 (CLASS_NAMES order).
         rng: the generator every random choice is drawn from.
         heldout: draw in the held-out style (tables, plates and light training never uses).
+        difficult: frame it as the difficult split does (:data:`DIFFICULT_SPLITS`).
 
     Returns:
-        image (128 x 128 x 3 uint8) and mask (128 x 128 bool, True where the food is).
+        image (128 x 128 x 3 uint8) and mask (128 x 128 bool, True where the food of class ``label`` is;
+        another dish on the table is not in it).
     """
     label = check_int("label (a class index)", label, 0, len(CLASS_NAMES) - 1)
     if not isinstance(rng, np.random.Generator):
@@ -55,7 +71,31 @@ def render(label: int, rng: np.random.Generator, heldout: bool = False) -> tuple
     # Everything up to the food is drawn the same way whatever the label.
     sc.img[:] = background(rng, heldout)
     draw_clutter(sc)
-    ves = draw_vessel(sc)
+    place = None
+    if difficult:
+        place, other_place = _difficult_places(rng)
+        if rng.random() < OTHER_DISH:
+            _draw_dish(sc, (label + int(rng.integers(1, len(CLASS_NAMES)))) % len(CLASS_NAMES), other_place)
+            sc.food[:] = 0  # the other dish is not the labelled food
+            sc.parts.clear()
+    _draw_dish(sc, label, place)
+    return finish(sc, rng), sc.food >= 0.5
+
+
+def _difficult_places(rng: np.random.Generator) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """(x, y, zoom) of the labelled dish, off the centre, and of another dish on the opposite side."""
+    turn = rng.uniform(0, math.tau)
+    places = []
+    for angle in (turn, turn + math.pi + rng.uniform(-0.4, 0.4)):
+        r = rng.uniform(*DIFFICULT_OFFSET)
+        places.append((64 + r * math.cos(angle), 64 + r * math.sin(angle), rng.uniform(*DIFFICULT_ZOOM)))
+    return places[0], places[1]
+
+
+def _draw_dish(sc: Scene, label: int, place: tuple[float, float, float] | None = None) -> None:
+    """A plate or bowl (at ``place``, or near the centre) with food of class ``label``, maybe partly hidden."""
+    rng = sc.rng
+    ves = draw_vessel(sc, place)
     s = ves.r * rng.uniform(0.92, 1.08)
     cx, cy = ves.cx + rng.normal(0, 0.06 * ves.r), ves.cy + rng.normal(0, 0.06 * ves.r)
     if label not in FILLS_VESSEL and rng.random() < 0.15:  # two portions side by side
@@ -66,7 +106,6 @@ def render(label: int, rng: np.random.Generator, heldout: bool = False) -> tuple
         DRAWERS[label](sc, cx, cy, s, ves)
     if rng.random() < 0.2:
         draw_occluder(sc, cx, cy, s)
-    return finish(sc, rng), sc.food >= 0.5
 
 
 def _save(img: np.ndarray, mask: np.ndarray, image_path: Path, mask_path: Path) -> None:
@@ -78,8 +117,9 @@ def _save(img: np.ndarray, mask: np.ndarray, image_path: Path, mask_path: Path) 
 def _write_one(task: tuple[str, int, int, int, int]) -> None:
     """Render and save one image; the random generator depends only on (seed, split, label, n)."""
     folder, seed, split_index, label, n = task
-    heldout = list(SPLITS)[split_index] in HELDOUT_SPLITS
-    img, mask = render(label, np.random.default_rng([seed, split_index, label, n]), heldout)
+    split = list(SPLITS)[split_index]
+    rng = np.random.default_rng([seed, split_index, label, n])
+    img, mask = render(label, rng, split in HELDOUT_SPLITS, split in DIFFICULT_SPLITS)
     folder_path = Path(folder)
     _save(img, mask, folder_path / f"{label}_{n}.jpg", folder_path / "masks" / f"{label}_{n}.png")
 

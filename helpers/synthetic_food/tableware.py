@@ -158,15 +158,19 @@ def _glaze(sc: Scene) -> np.ndarray:
     return jit(sc.rng, palette[sc.rng.integers(len(palette))], 0.03)
 
 
-def draw_vessel(sc: Scene) -> Vessel:
+def draw_vessel(sc: Scene, place: tuple[float, float, float] | None = None) -> Vessel:
     """A plate or a bowl near the centre, seen from a random distance and angle; returns where the food goes.
 
     Held-out-style scenes (``sc.heldout``) take their glaze from a palette training scenes never use.
+    ``place`` = (x, y, zoom) puts it elsewhere (the difficult split); the random draws stay the same, so
+    the other splits' scenes do not change.
     """
     rng = sc.rng
     bowl = rng.random() < 0.4
     zoom = rng.uniform(0.72, 1.12)  # camera distance
     cx, cy = 64 + rng.normal(0, 7), 64 + rng.normal(0, 7)
+    if place is not None:
+        cx, cy, zoom = place
     aspect, angle = rng.uniform(0.74, 1.0), rng.uniform(0, math.pi)  # camera tilt, turn
     col = _glaze(sc)
     if bowl:
