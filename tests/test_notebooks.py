@@ -93,6 +93,15 @@ def test_parameters_cell_first_with_data_checkpoint_device(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", [*CNN_NOTEBOOKS, "06_bert_attention_and_embeddings", "07_bert_embedding_analysis"])
+def test_papermill_reads_every_parameter(name: str) -> None:
+    """papermill parses the parameters cell line by line (and skips, with a warning, a line whose comment
+    holds an '='): every parameter must be one it can name, or ``-p`` and the run's checks miss it."""
+    import papermill
+
+    assert set(papermill.inspect_notebook(str(paths.NOTEBOOKS / f"{name}.ipynb"))) == set(parameters_of(read(name)))
+
+
+@pytest.mark.parametrize("name", [*CNN_NOTEBOOKS, "06_bert_attention_and_embeddings", "07_bert_embedding_analysis"])
 def test_no_machinery_in_code_cells(name: str) -> None:
     banned = (
         ast.FunctionDef,
