@@ -26,7 +26,7 @@ from helpers.data import DataError, FoodDataset
 from helpers.evidence import rank_correlations
 from helpers.integrated_gradients import integrated_gradients
 from helpers.lime_explain import lime_explain
-from helpers.model import load_model, predict
+from helpers.model import accuracy, load_model, predict
 from helpers.saliency import saliency
 from helpers.smoothgrad import smoothgrad
 
@@ -151,7 +151,7 @@ def load_validation(
 def split_accuracy(data: Validation, batch_size: int = 256) -> float:
     """Top-1 accuracy of ``data.model`` on every image of ``data.folder`` (not only the ones measured)."""
     if data.folder is None:
-        return mean_or_nan((predict(data.model, data.images) == data.labels.cpu()).float())
+        return accuracy(data.model, data.images, data.labels.cpu())
     dataset = FoodDataset(data.folder)
     correct = 0
     for start in range(0, len(dataset), batch_size):

@@ -10,7 +10,7 @@ from PIL import Image
 
 from helpers import synthetic_food as synthetic
 from helpers.bundle.splits import content_hash
-from helpers.bundle.train import TRAIN_THREADS, _train, deterministic, evaluate, train
+from helpers.bundle.train import TRAIN_THREADS, evaluate, train
 from helpers.model import load_model, load_state, read_provenance, weights_hash
 from tests.conftest import write_images
 
@@ -85,11 +85,9 @@ def drawn(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_weights_do_not_depend_on_the_callers_threads(drawn: Path, tmp_path: Path) -> None:
-    cpu = torch.device("cpu")
-    run = dict(widths=(4, 4, 8, 8, 8), hidden=8, epochs=1, batch_size=8, lr=1e-3, seed=0, dev=cpu, resume=False)
+    run = dict(widths=(4, 4, 8, 8, 8), hidden=8, epochs=1, batch_size=8, device="cpu")
     for threads in (1, 2):  # the premise: how many threads split the sums changes the weights
-        with deterministic(cpu, threads):
-            _train(drawn, tmp_path / f"threads{threads}.pt", **run, augmentation=True)
+        train(drawn, tmp_path / f"threads{threads}.pt", **run, threads=threads)
     one, two = (load_state(tmp_path / f"threads{t}.pt") for t in (1, 2))
     assert weights_hash(one) != weights_hash(two)
 

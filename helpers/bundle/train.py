@@ -129,80 +129,70 @@ def train(
     device: str = "auto",
     resume: bool = False,
     augmentation: bool = True,
+    threads: int = TRAIN_THREADS,
 ) -> float:
     """Train with Adam, checkpoint every epoch in the course's format, return the best validation accuracy.
 
     ``resume=True`` continues from ``out`` (its epoch, optimizer state and weights). ``augmentation``
     applies :func:`augment` to every batch; without it, only horizontal mirroring. On the CPU the same
-    arguments and data give bit-identical weights (:func:`deterministic`); the checkpoint records the
-    data's hash and the versions used (:func:`provenance`).
+    arguments and data give bit-identical weights: training runs in :func:`deterministic` with ``threads``
+    CPU threads. The checkpoint records the data's hash and the versions used (:func:`provenance`).
     """
     dev = pick_device(device)
-    with deterministic(dev):
-        return _train(data, out, widths, hidden, epochs, batch_size, lr, seed, dev, resume, augmentation)
-
-
-def _train(
-    data: str | Path | None,
-    out: str | Path,
-    widths: tuple[int, ...],
-    hidden: int,
-    epochs: int,
-    batch_size: int,
-    lr: float,
-    seed: int,
-    dev: torch.device,
-    resume: bool,
-    augmentation: bool,
-) -> float:
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    made = provenance(data, seed)
-    train_x, train_y = load_split(resolve_split(data, "training"))
-    val_x, val_y = load_split(resolve_split(data, "validation"))
-    model = Classifier(widths, hidden).to(dev)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-5)
-    start_epoch, best = 0, 0.0
-    out = Path(out)
-    if resume and out.is_file():
-        saved = torch.load(out, map_location=dev, weights_only=True)
-        model.load_state_dict(load_state(out))
-        optimizer.load_state_dict(saved["optimizer_state_dict"])
-        start_epoch, best = int(saved["epoch"]) + 1, float(saved.get("val_accuracy", 0.0))
-        rng = np.random.default_rng([seed, start_epoch])
-        print(f"resuming from {out} at epoch {start_epoch}")
-    loss_fn = nn.CrossEntropyLoss()
-    for epoch in range(start_epoch, epochs):
-        for group in optimizer.param_groups:  # cosine schedule, a function of the epoch so resuming is exact
-            group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
-        model.train()
-        order = torch.from_numpy(rng.permutation(len(train_x)))
-        bar = tqdm(range(0, len(order), batch_size), desc=f"epoch {epoch + 1}/{epochs}")
-        total, seen = 0.0, 0
-        for start in bar:
-            idx = order[start : start + batch_size]
-            x = train_x[idx].to(dev).float() / 255
-            if augmentation:
-                x = augment(x, rng)
-            else:
-                flip = torch.from_numpy(rng.random(len(idx)) < 0.5).to(dev)
-                x = torch.where(flip[:, None, None, None], x.flip(3), x)  # horizontal mirroring only
-            loss = loss_fn(model(x), train_y[idx].to(dev))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total, seen = total + loss.item() * len(idx), seen + len(idx)
-            bar.set_postfix(loss=f"{total / seen:.3f}")
-        val = accuracy(model, val_x, val_y)
-        print(f"epoch {epoch + 1}: train loss {total / seen:.3f}, validation accuracy {val:.1%}")
-        if val >= best:
-            best = val
-            save_checkpoint(
-                out, model, epoch=epoch, optimizer_state_dict=optimizer.state_dict(), val_accuracy=val, provenance=made
-            )
-    print(f"best validation accuracy {best:.1%}; checkpoint: {out}")
-    print(f"weights sha256: {weights_hash(load_state(out))}")
-    return best
+    with deterministic(dev, threads):
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        made = provenance(data, seed, threads)
+        train_x, train_y = load_split(resolve_split(data, "training"))
+        val_x, val_y = load_split(resolve_split(data, "validation"))
+        model = Classifier(widths, hidden).to(dev)
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-5)
+        start_epoch, best = 0, 0.0
+        out = Path(out)
+        if resume and out.is_file():
+            saved = torch.load(out, map_location=dev, weights_only=True)
+            model.load_state_dict(load_state(out))
+            optimizer.load_state_dict(saved["optimizer_state_dict"])
+            start_epoch, best = int(saved["epoch"]) + 1, float(saved.get("val_accuracy", 0.0))
+            rng = np.random.default_rng([seed, start_epoch])
+            print(f"resuming from {out} at epoch {start_epoch}")
+        loss_fn = nn.CrossEntropyLoss()
+        for epoch in range(start_epoch, epochs):
+            for group in optimizer.param_groups:  # cosine schedule, a function of the epoch so resuming is exact
+                group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
+            model.train()
+            order = torch.from_numpy(rng.permutation(len(train_x)))
+            bar = tqdm(range(0, len(order), batch_size), desc=f"epoch {epoch + 1}/{epochs}")
+            total, seen = 0.0, 0
+            for start in bar:
+                idx = order[start : start + batch_size]
+                x = train_x[idx].to(dev).float() / 255
+                if augmentation:
+                    x = augment(x, rng)
+                else:
+                    flip = torch.from_numpy(rng.random(len(idx)) < 0.5).to(dev)
+                    x = torch.where(flip[:, None, None, None], x.flip(3), x)  # horizontal mirroring only
+                loss = loss_fn(model(x), train_y[idx].to(dev))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total, seen = total + loss.item() * len(idx), seen + len(idx)
+                bar.set_postfix(loss=f"{total / seen:.3f}")
+            val = accuracy(model, val_x, val_y)
+            print(f"epoch {epoch + 1}: train loss {total / seen:.3f}, validation accuracy {val:.1%}")
+            if val >= best:
+                best = val
+                save_checkpoint(
+                    out,
+                    model,
+                    epoch=epoch,
+                    optimizer_state_dict=optimizer.state_dict(),
+                    val_accuracy=val,
+                    provenance=made,
+                )
+        print(f"best validation accuracy {best:.1%}; checkpoint: {out}")
+        print(f"weights sha256: {weights_hash(load_state(out))}")
+        return best
 
 
 def evaluate(
