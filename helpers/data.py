@@ -34,7 +34,7 @@ from helpers.classes import CLASS_NAMES, IMAGE_SUFFIXES, LABELLED_NAME, class_of
 
 IMAGE_SIZE = 128
 #: Folders beside the images that are not images of a class: the embedded data's ground truth.
-_AUX_FOLDERS = {"masks", "parts"}
+_AUX_FOLDERS = {"masks", "parts", "marks"}
 
 
 class DataError(ValueError):
@@ -246,14 +246,18 @@ class FoodDataset:
         images, labels, _ = self.load(indices)
         return images, labels
 
-    def masks(self, indices: Sequence[int]) -> torch.Tensor | None:
-        """Ground-truth food masks N x 128 x 128 (bool), or None when the folder has no ``masks/``."""
-        if self.mask_folder is None:
-            return None
+    def masks(self, indices: Sequence[int], kind: str = "masks") -> torch.Tensor | None:
+        """Ground-truth masks N x 128 x 128 (bool) from the subfolder ``kind``: ``masks/`` where the food is
+        (None when the folder has none), ``marks/`` where the shortcut data's stickers are."""
+        folder = self.mask_folder if kind == "masks" else self.folder / kind
+        if folder is None or not folder.is_dir():
+            if kind == "masks":
+                return None
+            raise DataError(f"{self.folder} has no {kind}/ folder; use the embedded data, which draws them.")
         indices = self._check(indices)
         out = []
         for i in indices:
-            path = self.mask_folder / (self.paths[i].stem + ".png")
+            path = folder / (self.paths[i].stem + ".png")
             if not path.is_file():
                 raise DataError(f"mask {path} is missing for image {self.paths[i].name}; regenerate the data.")
             out.append(read_rgb(path)[..., 0] > 127)

@@ -59,6 +59,10 @@ def lessons(pattern: str = "*") -> list[Path]:
 #: The embedded default checkpoint (narrow course classifier trained on the synthetic data).
 EMBEDDED_CHECKPOINT = DATA / "checkpoints" / "embedded.pt"
 
+#: Lesson 09's shortcut model: the embedded recipe trained on the images with stickers
+#: (:mod:`helpers.synthetic_food.shortcut`).
+SHORTCUT_CHECKPOINT = DATA / "checkpoints" / "shortcut.pt"
+
 
 def for_writing(path: Path) -> Path:
     """Where a command writes the file whose committed copy is ``path`` under DATA (``train``'s checkpoint,

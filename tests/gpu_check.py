@@ -35,6 +35,7 @@ NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 REASONS = {
     "03_smooth_grad": "SmoothGrad's noise comes from torch's CUDA random stream, not the CPU's, for the same seed",
     "08_evaluating_explanations": "SmoothGrad's noise and the random baselines come from torch's CUDA stream",
+    "09_clever_hans": "SmoothGrad's noise comes from torch's CUDA random stream, not the CPU's, for the same seed",
 }
 DEFAULT_REASON = "float32 sums in another order (cuDNN's convolution and reduction kernels)"
 

@@ -22,6 +22,7 @@ from helpers.explorer.methods import METHODS, UNIT_SCALE, check_knobs
 from helpers.explorer.scheduler import Latest, Superseded
 from helpers.explorer.session import Request, compute, explain_image
 from helpers.explorer.upload import UploadError, read_upload
+from helpers.model import Classifier
 from helpers.observe import Observation
 
 from conftest import write_images
@@ -414,3 +415,28 @@ def test_lime_shows_its_progress_up_to_the_end(tiny_model, image) -> None:
     compute(tiny_model, request, progress=lambda done, total: seen.append((done, total)))
     assert len(seen) > 3 and seen[-1] == (21, 21)  # 20 samples and the image's own probability
     assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+
+
+def test_the_model_switch_explains_with_the_chosen_model_and_names_it(obs) -> None:
+    torch.manual_seed(1)
+    other = Classifier((4, 4, 8, 8, 16), 16).eval()  # lesson 09 switches between two models
+    explorer = explore(obs, "saliency", image=1, threaded=False, models={"shortcut": obs.model, "clean": other})
+    assert explorer.which.options == ("shortcut", "clean") and explorer.which.layout.display == ""
+    first = explorer.result
+    assert first.request.model == "shortcut" and first.request.label.endswith(", shortcut model")
+    explorer.which.value = "clean"
+    second = explorer.result
+    assert second.request.model == "clean" and second.request.label == "observed #1 (Dairy product), clean model"
+    assert not np.allclose(first.probabilities, second.probabilities)  # another model answered
+    expected = compute(other, Request.make(obs.images[1], "x", "saliency", {}))
+    assert np.allclose(second.probabilities, expected.probabilities)
+    explorer.method.value = "activation"
+    explorer.knobs["activation"]["cnnid"].value = 34  # the last stage: 16 channels in the clean model, 8 before
+    assert explorer.knobs["activation"]["filterid"].max == 15
+    with pytest.raises(TypeError, match="models must map names to models"):
+        explore(obs, "saliency", threaded=False, models={"a": "not a model"})
+
+
+def test_with_one_model_the_switch_is_hidden(obs) -> None:
+    explorer = explore(obs, "saliency", threaded=False)
+    assert explorer.which.layout.display == "none" and explorer.result.request.model == ""

@@ -40,6 +40,7 @@ CNN_NOTEBOOKS = [
     "04_filter_explanation",
     "05_integrated_gradients",
     "08_evaluating_explanations",
+    "09_clever_hans",
 ]
 CHECK = "# NBVAL_CHECK_OUTPUT"
 QUESTION_HEADING = re.compile(r"^### Question (\d+)\s*$", re.M)
@@ -136,9 +137,9 @@ def test_every_question_appears_once_with_one_answer_cell() -> None:
                     assert len(calls) == 1 and calls[0].args[0].value == number, (
                         f'question {number} in {name}: the next cell must be its answer({number}, "") cell'
                     )
-                    options = re.findall(r"^- \*\*([A-D])\.\*\* .+<br>.+$", cell.source, re.M)
+                    options = re.findall(r"^- \*\*([A-E])\.\*\* .+<br>.+$", cell.source, re.M)
                     assert options == list(table[number]["options"]), (
-                        f"question {number}: options A-D, each in two languages"
+                        f"question {number}: options {table[number]['options']}, each in two languages"
                     )
                     assert re.search(r"[\u4e00-\u9fff]", cell.source), f"question {number} has no Chinese text"
             elif cell.cell_type == "code":

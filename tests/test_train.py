@@ -64,6 +64,13 @@ def test_evaluate_explanations_refuses_other_data(tiny_food11: Path, capsys) -> 
     assert "needs food masks" in capsys.readouterr().out
 
 
+def test_train_shortcut_refuses_other_data(tiny_food11: Path, capsys) -> None:
+    from helpers.__main__ import main
+
+    assert main(["train", "--shortcut", "--data", str(tiny_food11)]) == 1
+    assert "--shortcut trains on the embedded images with stickers" in capsys.readouterr().out
+
+
 def test_augment_is_seeded_batched_and_stays_an_image() -> None:
     import numpy as np
 

@@ -46,6 +46,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "curve_steps": 5,
             "sanity_images": 1,
         },
+        "09_clever_hans": {"per_class": 1, "smoothgrad_samples": 4, "ig_steps": 4, "lime_samples": 30},
     },
 }
 

@@ -22,6 +22,7 @@ from helpers import paths
 REQUIRED = (
     "helpers/_data/questions.json",
     "helpers/_data/checkpoints/embedded.pt",
+    "helpers/_data/checkpoints/shortcut.pt",
     "helpers/_data/checkpoints/qa_minilm_lora.pt",
     "helpers/_data/fonts/HW9SansCJKSubset-Regular.ttf",
     "helpers/_notebooks/00_observe.ipynb",

@@ -78,11 +78,21 @@ class Explorer(LivePanel):
     """
 
     def __init__(
-        self, obs: Observation, method: str, image: int, target: int | None, knobs: dict, threaded: bool = True
+        self,
+        obs: Observation,
+        method: str,
+        image: int,
+        target: int | None,
+        knobs: dict,
+        threaded: bool = True,
+        models: dict[str, torch.nn.Module] | None = None,
     ) -> None:
         super().__init__(threaded)
         self.obs, self.model = obs, obs.model
-        self.channels = layer_channels(obs.model)
+        self.models = dict(models or {})
+        if self.models:
+            self.model = next(iter(self.models.values()))
+        self.channels = layer_channels(self.model)
         self.chosen = self._observed(image)
         self.photo: Source | None = None
         self.validation: FoodDataset | None = None
@@ -129,8 +139,13 @@ class Explorer(LivePanel):
             self._fit_filter(self.knobs[key])
         self.knob_box = widgets.HBox(list(self.knobs[method].values()), layout={"flex_flow": "row wrap"})
         self.prediction = widgets.HTML(**labelled(""))
+        # With several models (lesson 09), which one explains; hidden with one.
+        names = list(self.models) or [""]
+        self.which = widgets.ToggleButtons(options=names, value=names[0], **labelled("model"))
+        self.which.layout.display = "" if self.models else "none"
         self.panel = widgets.VBox(
             [
+                self.which,
                 widgets.HBox([self.source, self.index, self.upload]),
                 self.prediction,
                 self.target,
@@ -148,6 +163,7 @@ class Explorer(LivePanel):
         self.index.observe(self._on_index, "value")
         self.upload.observe(self._on_upload, "value")
         self.method.observe(self._on_method, "value")
+        self.which.observe(self._on_model, "value")
         self.target.observe(self._changed, "value")
         for key in ("activation", "visualization"):  # first: the filter's range follows before a redraw
             self.knobs[key]["cnnid"].observe(lambda _, c=self.knobs[key]: self._fit_filter(c), "value")
@@ -159,6 +175,13 @@ class Explorer(LivePanel):
         """The filter slider's range follows the chosen layer's channel count."""
         controls["cnnid"].max = len(self.channels) - 1
         controls["filterid"].max = self.channels[controls["cnnid"].value] - 1
+
+    def _on_model(self, change: dict) -> None:
+        """Another model: the filter sliders follow its layers' channel counts, then the figure."""
+        self.channels = layer_channels(self.models[change["new"]])
+        for key in ("activation", "visualization"):
+            self._fit_filter(self.knobs[key])
+        self._changed()
 
     def _fit_class_control(self) -> None:
         """The filters explain no class: their class menu gives way to a line that says why."""
@@ -201,7 +224,9 @@ class Explorer(LivePanel):
         knobs = {name: control.value for name, control in self.knobs[method].items()}
         explains = METHODS[method].explains_class and self.target.value != PREDICTION
         target = self.target.value if explains else None
-        return Request.make(self.chosen.image, self.chosen.label, method, knobs, target, self.chosen.notes)
+        model = self.which.value
+        label = f"{self.chosen.label}, {model} model" if model else self.chosen.label
+        return Request.make(self.chosen.image, label, method, knobs, target, self.chosen.notes, model)
 
     def _changed(self, _: object = None) -> None:
         if not self._quiet:
@@ -290,7 +315,7 @@ class Explorer(LivePanel):
     # ---- computing (in the scheduler's thread when threaded) ----------------------------------------
 
     def compute(self, request: Request, ticket: Ticket | None) -> Drawn:
-        result = compute(self.model, request, ticket, self.on_progress)
+        result = compute(self.models.get(request.model, self.model), request, ticket, self.on_progress)
         status = f"{METHODS[request.method].title} of {request.label}"
         return Drawn(status, result.png, result)
 
@@ -322,6 +347,7 @@ def explore(
     image: int = 0,
     target: int | None = None,
     threaded: bool = True,
+    models: dict[str, torch.nn.Module] | None = None,
     **knobs: object,
 ) -> Explorer:
     """A live explorer of every method on one image: the observed ones, a validation image, or your photo.
@@ -334,6 +360,8 @@ def explore(
             own), one that is not there starts the explorer on #0 and says so.
         target: the class to explain first; None = the model's prediction.
         threaded: compute changes in a background thread (the newest setting wins); False for tests.
+        models: several models to switch between, by name (lesson 09: ``{"shortcut": ..., "clean": ...}``);
+            the first explains first. None: ``obs.model`` alone.
         knobs: the first method's starting knobs, e.g. ``samples=50``, ``steps=64``, ``baseline="blurred"``.
 
     Returns:
@@ -345,4 +373,6 @@ def explore(
         # The lessons open it on their question's image; data with fewer images has no such image.
         print(f"There is no observed image #{image} (these data have {len(obs.images)}): starting on #0.")
         image = 0
-    return Explorer(obs, method, image, target, check_knobs(method, knobs), threaded)
+    if models is not None and (not models or not all(isinstance(m, torch.nn.Module) for m in models.values())):
+        raise TypeError("models must map names to models, e.g. {'shortcut': model_a, 'clean': model_b}.")
+    return Explorer(obs, method, image, target, check_knobs(method, knobs), threaded, models)

@@ -32,6 +32,7 @@ class Request:
     knobs: tuple[tuple[str, object], ...]
     target: int | None = None  # the class to explain; None = the prediction
     notes: tuple[str, ...] = ()  # what was done to an uploaded photo
+    model: str = ""  # which of the explorer's models explains it ("" = its only one)
 
     @classmethod
     def make(
@@ -42,9 +43,11 @@ class Request:
         knobs: dict,
         target: int | None = None,
         notes: tuple[str, ...] = (),
+        model: str = "",
     ) -> Request:
         """A request with ``knobs`` checked and completed with the method's defaults."""
-        return cls(image, label, method, tuple(sorted(check_knobs(method, knobs).items())), target, tuple(notes))
+        knobs = tuple(sorted(check_knobs(method, knobs).items()))
+        return cls(image, label, method, knobs, target, tuple(notes), model)
 
 
 @dataclass

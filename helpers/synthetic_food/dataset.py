@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -108,10 +109,15 @@ def _draw_dish(sc: Scene, label: int, place: tuple[float, float, float] | None =
         draw_occluder(sc, cx, cy, s)
 
 
-def _save(img: np.ndarray, mask: np.ndarray, image_path: Path, mask_path: Path) -> None:
-    """Save an image (S x S x 3 uint8) as JPEG and its mask (S x S bool) as an 8-bit PNG (255 = food)."""
+def save(img: np.ndarray, mask: np.ndarray, image_path: Path, mask_path: Path) -> None:
+    """Save an image (S x S x 3 uint8) as JPEG and its mask (S x S bool) with :func:`save_mask`."""
     Image.fromarray(img).save(image_path, quality=JPEG_QUALITY)
-    Image.fromarray(mask.astype(np.uint8) * 255).save(mask_path)
+    save_mask(mask, mask_path)
+
+
+def save_mask(mask: np.ndarray, path: Path) -> None:
+    """Save a mask (S x S bool) as an 8-bit PNG, 255 inside."""
+    Image.fromarray(mask.astype(np.uint8) * 255).save(path)
 
 
 def _write_one(task: tuple[str, int, int, int, int]) -> None:
@@ -121,7 +127,7 @@ def _write_one(task: tuple[str, int, int, int, int]) -> None:
     rng = np.random.default_rng([seed, split_index, label, n])
     img, mask = render(label, rng, split in HELDOUT_SPLITS, split in DIFFICULT_SPLITS)
     folder_path = Path(folder)
-    _save(img, mask, folder_path / f"{label}_{n}.jpg", folder_path / "masks" / f"{label}_{n}.png")
+    save(img, mask, folder_path / f"{label}_{n}.jpg", folder_path / "masks" / f"{label}_{n}.png")
 
 
 def _check_counts(per_class: dict[str, int] | None) -> dict[str, int]:
@@ -143,9 +149,29 @@ def _write_observation(folder: Path) -> None:
     (folder / "parts").mkdir(exist_ok=True)
     for stem, _ in OBSERVATION:
         img, mask, parts = draw_observation(stem)
-        _save(img, mask, folder / f"{stem}.jpg", folder / "masks" / f"{stem}.png")
+        save(img, mask, folder / f"{stem}.jpg", folder / "masks" / f"{stem}.png")
         for name, part in parts.items():
-            Image.fromarray(part.astype(np.uint8) * 255).save(folder / "parts" / f"{stem}_{name}.png")
+            save_mask(part, folder / "parts" / f"{stem}_{name}.png")
+
+
+def draw_all(work: Callable[[tuple], None], tasks: list[tuple], desc: str) -> None:
+    """Run ``work`` on every task, in worker processes when there are many, with a progress bar.
+
+    Each task seeds its own random generator, so the files do not depend on the order or the workers.
+    """
+    workers = min(8, os.cpu_count() or 1)
+    bar = tqdm(total=len(tasks), desc=desc, unit="img", disable=len(tasks) < 100)
+    if workers < 2 or len(tasks) < 100:
+        for task in tasks:
+            work(task)
+            bar.update()
+    else:
+        # fork where it is safe and cheap (Linux); spawn elsewhere (macOS, Windows).
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ctx.Pool(workers) as pool:
+            for _ in pool.imap_unordered(work, tasks, chunksize=16):
+                bar.update()
+    bar.close()
 
 
 def generate(root: Path, seed: int = 0, per_class: dict[str, int] | None = None) -> Path:
@@ -173,19 +199,7 @@ def generate(root: Path, seed: int = 0, per_class: dict[str, int] | None = None)
             for n in range(count)
         ]
     _write_observation(root / "food")
-    workers = min(8, os.cpu_count() or 1)  # the files do not depend on the number of workers
-    bar = tqdm(total=len(tasks), desc="drawing synthetic food", unit="img", disable=len(tasks) < 100)
-    if workers < 2 or len(tasks) < 100:
-        for task in tasks:
-            _write_one(task)
-            bar.update()
-    else:
-        # fork where it is safe and cheap (Linux); spawn elsewhere (macOS, Windows).
-        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        with ctx.Pool(workers) as pool:
-            for _ in pool.imap_unordered(_write_one, tasks, chunksize=16):
-                bar.update()
-    bar.close()
+    draw_all(_write_one, tasks, "drawing synthetic food")
     return root
 
 
@@ -199,36 +213,43 @@ def ensure_embedded(root: Path | None = None) -> Path:
         ``root``, holding training/, validation/, evaluation/, food/ and a VERSION file.
     """
     root = Path(paths.CACHE / "food11-synthetic" if root is None else root).expanduser()
+    total = sum(SPLITS.values()) * len(CLASS_NAMES)
+    return ensure_generated(root, VERSION, generate, f"the embedded synthetic Food-11 data ({total} images)", total)
+
+
+def ensure_generated(root: Path, version: str, make: Callable[[Path], object], what: str, images: int) -> Path:
+    """``root``, written by ``make(folder)`` unless it already holds ``version`` (its VERSION file).
+
+    The data is written into a temporary folder beside ``root`` and renamed into place once complete, so
+    an interrupted run never leaves a folder that looks finished; a folder without a VERSION file (not
+    ours) is left alone.
+    """
     stamp = root / "VERSION"
-    if stamp.is_file() and stamp.read_text().strip() == VERSION:
+    if stamp.is_file() and stamp.read_text().strip() == version:
         return root
     if root.exists() and not stamp.is_file() and (not root.is_dir() or any(root.iterdir())):
         raise RuntimeError(
             f"{root} exists but is not a generated synthetic data folder (it has no VERSION file), so it "
-            "is left alone. Pass another root to ensure_embedded(), or move that folder away."
+            "is left alone. Pass another root, or move that folder away."
         )
-    total = sum(SPLITS.values()) * len(CLASS_NAMES)
-    estimate = max(5, round(total * 0.025 / min(2, os.cpu_count() or 1)))
-    print(
-        f"Generating the embedded synthetic Food-11 data ({total} images) in {root} (takes ~{estimate} s, once).",
-        flush=True,
-    )
+    estimate = max(5, round(images * 0.025 / min(2, os.cpu_count() or 1)))
+    print(f"Generating {what} in {root} (takes ~{estimate} s, once).", flush=True)
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = root.parent / f".{root.name}.partial-{os.getpid()}"
     old = root.parent / f".{root.name}.old-{os.getpid()}"
     try:
         if tmp.exists():
             shutil.rmtree(tmp)  # a leftover of this very process
-        generate(tmp, seed=0)
+        make(tmp)
         # The VERSION file goes in before the rename, so a complete folder is never left unmarked.
-        (tmp / "VERSION").write_text(VERSION + "\n")
+        (tmp / "VERSION").write_text(version + "\n")
         if root.exists():
             root.rename(old)
         try:
             tmp.rename(root)
         except OSError:
             # Another process put its copy in place first; keep it when it is current.
-            if not (stamp.is_file() and stamp.read_text().strip() == VERSION):
+            if not (stamp.is_file() and stamp.read_text().strip() == version):
                 raise
     finally:
         for leftover in (tmp, old):
