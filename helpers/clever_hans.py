@@ -21,6 +21,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from helpers import explanation_metrics as em
 from helpers import paths
@@ -132,17 +133,20 @@ class Accuracies:
         return fig
 
 
-def accuracies(models: dict[str, nn.Module], data_dir: str | Path | None = None) -> Accuracies:
+def accuracies(models: dict[str, nn.Module], data_dir: str | Path | None = None, progress: bool = True) -> Accuracies:
     """Every model's accuracy on every validation version of the shortcut data (all images)."""
     root = shortcut_folder(data_dir)
     values: dict[str, dict[str, float]] = {m: {} for m in models}
     count = 0
+    bar = tqdm(total=len(VERSIONS) * len(models), desc="predicting", unit="model x version", disable=not progress)
     for version, folder in VERSIONS.items():
         dataset = FoodDataset(root / folder)
         images, labels = dataset.getbatch(range(len(dataset)))
         count = len(labels)
         for name, model in models.items():
             values[name][version] = float((predict(model, images) == labels).double().mean())
+            bar.update()
+    bar.close()
     return Accuracies(values, count)
 
 
