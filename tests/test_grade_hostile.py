@@ -541,6 +541,17 @@ def test_nbformat_3_is_read_as_nbformat_reads_it(tmp_path: Path) -> None:
     assert [where for *_, where in found.calls] == ["old.ipynb cell 3 line 2", "old.ipynb cell 3 line 3"]
 
 
+def test_nbformat_3_without_its_metadata_is_graded_like_version_4(tmp_path: Path) -> None:
+    """nbformat cannot convert an old notebook that lost its top-level metadata, but the cells, which are
+    what is graded, are intact; a version-4 notebook without metadata is graded too (found by the fuzzer)."""
+    path = tmp_path / "old.ipynb"
+    old = json.loads(_v3_notebook({1: "B", 5: "A"}))
+    del old["metadata"]
+    path.write_text(json.dumps(old))
+    found = grading.read_answers(path, "old.ipynb", 2**20)
+    assert not found.errors and [(n, a) for n, a, _ in found.calls] == [(1, "B"), (5, "A")]
+
+
 def test_a_fifo_swapped_in_after_the_check_is_refused_without_blocking(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

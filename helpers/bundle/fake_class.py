@@ -1,6 +1,6 @@
 """A generated class of answered notebooks, for the grading benchmark (``grade --benchmark N``) and tests.
 
-:func:`write_fake_class` writes N students' folders of eight answered notebooks (each with a figure
+:func:`write_fake_class` writes N students' folders of answered notebooks (:func:`course_notebooks`) (each with a figure
 output, so the files have a realistic size) and returns the score each must get. Also handy to try the
 grader by hand. The timing itself is :mod:`helpers.instructor.grading.benchmark`'s.
 """
@@ -15,8 +15,9 @@ from helpers import paths
 from helpers.questions import questions
 
 
-def _course_notebook_names() -> list[str]:
-    """Eight notebook names: every one that holds questions, then others on disk, then made-up ones."""
+def course_notebooks() -> list[str]:
+    """A student's notebook names: every one that holds questions, then others on disk, then made-up ones,
+    at least eight in all (the course's count)."""
     holding = {q["notebook"] for q in questions().values()}
     names = sorted(holding) + sorted({p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")} - holding)
     taken = {n[:3] for n in names}
@@ -42,7 +43,8 @@ def random_key(seed: int = 0) -> dict[str, Any]:
 def write_fake_class(
     folder: Path, n_students: int, key: dict[str, Any], seed: int = 0, image_kb: int = 24, progress: bool = True
 ) -> dict[str, float]:
-    """Write ``n_students`` folders of eight answered notebooks (with a figure output each) into ``folder``.
+    """Write ``n_students`` folders of answered notebooks (:func:`course_notebooks`, with a figure output each)
+    into ``folder``.
 
     Each student knows each answer with a random probability; returns {student: expected all-or-nothing
     score}. Notebook text is built once per notebook and filled in per student, so writing is fast.
@@ -57,7 +59,7 @@ def write_fake_class(
     keyed = key["questions"]
     image = base64.b64encode(rng.randbytes(image_kb * 768)).decode()  # ~image_kb KB once encoded
     templates: dict[str, str] = {}
-    for name in _course_notebook_names():
+    for name in course_notebooks():
         nb = v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nb.cells.append(v4.new_markdown_cell(f"# {name}\n\n" + "Explanation of the method. " * 20))

@@ -24,7 +24,8 @@ def benchmark(
     progress: bool = True,
     image_kb: int = 24,
 ) -> dict[str, Any]:
-    """Grade ``n_students`` generated submissions of eight notebooks with each ``jobs`` count; time it.
+    """Grade ``n_students`` generated submissions (every notebook that holds questions) with each ``jobs``
+    count; time it.
 
     Returns {"students", "notebooks", "megabytes", "seconds": {jobs: s}, "scores_match": bool}; with ``out``
     also writes benchmark_grade.png (seconds per jobs count) and benchmark_grade.md there. ``image_kb``

@@ -349,6 +349,9 @@ def _cells(raw: dict[str, Any], label: str, found: FileAnswers) -> list[Any] | N
         if major == 4:
             notebook = raw  # what from_dict would make of it holds the same values (and takes seconds at 100k cells)
         elif major in nbformat.versions:
+            # Without its top-level metadata an old notebook does not convert, though its cells (what is
+            # graded) are intact; a version-4 notebook without it is read as it is, so this one is too.
+            raw = raw if "metadata" in raw else {**raw, "metadata": {}}
             notebook = nbformat.convert(nbformat.versions[major].to_notebook_json(raw, minor=minor), 4)
         else:
             raise ValueError(f"nbformat version {major!r} is not one that nbformat reads")
