@@ -30,11 +30,9 @@ from helpers.checks import check_int
 from helpers.classes import CLASS_NAMES
 from helpers.data import DataError, FoodDataset
 from helpers.evaluate_explanations import COLOURS, METHODS, Settings, explain_all, mean_or_nan, text_table
-from helpers.model import load_model, predict
+from helpers.model import accuracy, load_model
 from helpers.observe import Observation
 
-#: The two models, as the tables name them.
-MODELS = ("shortcut", "clean")
 #: The validation versions, as the tables name them -> their folder in the shortcut data.
 VERSIONS = {"stickers as in training": "validation", "no stickers": "validation_unmarked",
             "swapped stickers": "validation_swapped"}  # fmt: skip
@@ -87,19 +85,26 @@ def show_versions(data_dir: str | Path | None = None, images: int = 6) -> plt.Fi
 
 
 def observation(models: dict[str, nn.Module], data_dir: str | Path | None = None, images: int = 10) -> Observation:
-    """The explorer's images: the first marked validation scenes, one per class from the first on, with the
-    shortcut model (its validation images: the marked ones)."""
+    """The explorer's images: the first marked validation scene of each of the first ``images`` classes,
+    with the shortcut model (its validation images: the marked ones)."""
     images = check_int("images (for the explorer)", images, 1, 11)
-    folder = shortcut_folder(data_dir) / "validation"
-    dataset = FoodDataset(folder)
-    marks = dataset.masks(range(len(dataset)), "marks")
-    firsts = [
-        next(i for i, lab in enumerate(dataset.labels) if lab == label and marks[i].any()) for label in range(images)
-    ]
-    pictures, labels, kept = dataset.load(firsts)
+    dataset = FoodDataset(shortcut_folder(data_dir) / "validation")
+    chosen, _ = _first_marked(dataset, 1)
+    pictures, labels, kept = dataset.load(chosen[:images])
     model = models["shortcut"]
     device = next(model.parameters()).device
     return Observation(dataset, model, pictures.to(device), labels.to(device), dataset.masks(kept), False, tuple(kept))
+
+
+def _first_marked(dataset: FoodDataset, per_class: int) -> tuple[list[int], torch.Tensor]:
+    """The indices of the first ``per_class`` images of each class that carry a sticker (in label order),
+    and every image's sticker mask (N x H x W bool)."""
+    marks = dataset.masks(range(len(dataset)), "marks")
+    chosen: dict[int, list[int]] = {}
+    for index, label in enumerate(dataset.labels):
+        if marks[index].any() and len(chosen.setdefault(label, [])) < per_class:
+            chosen[label].append(index)
+    return sorted(i for found in chosen.values() for i in found), marks
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -144,7 +149,7 @@ def accuracies(models: dict[str, nn.Module], data_dir: str | Path | None = None,
         images, labels = dataset.getbatch(range(len(dataset)))
         count = len(labels)
         for name, model in models.items():
-            values[name][version] = float((predict(model, images) == labels).double().mean())
+            values[name][version] = accuracy(model, images, labels)
             bar.update()
     bar.close()
     return Accuracies(values, count)
@@ -171,12 +176,7 @@ def load_marked(data_dir: str | Path | None = None, per_class: int = 2) -> Marke
     """The first ``per_class`` images of each class that carry a sticker, from the marked validation images."""
     per_class = check_int("per_class (marked images per class)", per_class, 1)
     dataset = FoodDataset(shortcut_folder(data_dir) / "validation")
-    marks = dataset.masks(range(len(dataset)), "marks")
-    chosen: dict[int, list[int]] = {}
-    for index, label in enumerate(dataset.labels):
-        if marks[index].any() and len(chosen.setdefault(label, [])) < per_class:
-            chosen[label].append(index)
-    indices = sorted(i for found in chosen.values() for i in found)
+    indices, marks = _first_marked(dataset, per_class)
     images, labels, kept = dataset.load(indices)
     return Marked(images, labels, dataset.masks(kept), marks[kept])
 

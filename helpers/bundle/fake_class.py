@@ -1,8 +1,9 @@
 """A generated class of answered notebooks, for the grading benchmark (``grade --benchmark N``) and tests.
 
-:func:`write_fake_class` writes N students' folders of answered notebooks (:func:`course_notebooks`) (each with a figure
-output, so the files have a realistic size) and returns the score each must get. Also handy to try the
-grader by hand. The timing itself is :mod:`helpers.instructor.grading.benchmark`'s.
+:func:`write_fake_class` writes N students' folders of answered notebooks, one per name of
+:func:`course_notebooks` (each with a figure output, so the files have a realistic size), and returns the
+score each must get. Also handy to try the grader by hand. The timing itself is
+:mod:`helpers.instructor.grading.benchmark`'s.
 """
 
 from __future__ import annotations
