@@ -47,6 +47,7 @@ from helpers.model import (
 
 EMBEDDED_WIDTHS = (16, 16, 32, 64, 64)
 EMBEDDED_HIDDEN = 128
+EMBEDDED_EPOCHS = 32
 #: Where `train` writes by default: the committed checkpoint in a checkout, the cache when installed.
 TRAINED_CHECKPOINT = paths.for_writing(paths.EMBEDDED_CHECKPOINT)
 #: CPU threads while training. A sum of floats depends on how it is split between threads, so the
@@ -128,7 +129,7 @@ def train(
     out: str | Path = TRAINED_CHECKPOINT,
     widths: tuple[int, ...] = EMBEDDED_WIDTHS,
     hidden: int = EMBEDDED_HIDDEN,
-    epochs: int = 32,
+    epochs: int = EMBEDDED_EPOCHS,
     batch_size: int = 16,
     lr: float = 1e-3,
     seed: int = 0,
@@ -240,7 +241,7 @@ def data_check(folder: Path, checkpoint: str | Path, split: str) -> str:
 
 def _train_cli(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    data, out, epochs = args.data, args.out or str(TRAINED_CHECKPOINT), args.epochs or 32
+    data, out, epochs = args.data, args.out or str(TRAINED_CHECKPOINT), args.epochs or EMBEDDED_EPOCHS
     try:
         if args.shortcut:
             if data is not None:
@@ -314,7 +315,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="channels of the five stages; the course model is 128 128 256 512 512",
     )
     p.add_argument("--hidden", type=int, default=EMBEDDED_HIDDEN, help="fc hidden units (course: 1024)")
-    p.add_argument("--epochs", type=int, help=f"default: 32 ({SHORTCUT_EPOCHS} with --shortcut)")
+    p.add_argument("--epochs", type=int, help=f"default: {EMBEDDED_EPOCHS} ({SHORTCUT_EPOCHS} with --shortcut)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
